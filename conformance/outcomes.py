@@ -1,0 +1,53 @@
+"""How a check ends other than by passing: the exceptions the runner turns into verdicts.
+
+A failure must carry its evidence (what was expected, what came back, the exchange) into the
+report, because "FAIL" alone helps no supplier; that is why these are more than bare exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .evidence import Exchange
+
+
+class CheckFailure(Exception):
+    """The server does not do what a requirement says: the check fails."""
+
+    def __init__(
+        self,
+        message: str,
+        expected: Any = None,
+        actual: Any = None,
+        exchange: Exchange | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.exchange = exchange
+
+
+class SetupError(CheckFailure):
+    """The sandbox could not prepare what the check needs (test interface, tokens): the check errors.
+
+    Kept apart from `CheckFailure` so that a broken fixture endpoint is not reported as a broken
+    requirement the check was about; the evidence is carried all the same.
+    """
+
+
+class Skip(Exception):
+    """The check does not apply to this server (raise with the reason)."""
+
+
+def itemised(headline: str, items: Sequence[str]) -> str:
+    """A message listing several findings whose first line still says what went wrong.
+
+    Progress lines and JUnit `message` attributes show only the first line, so it names the first
+    finding; the others follow, one a line.
+    """
+    first = f"{headline}: {items[0]}"
+    if len(items) == 1:
+        return first
+    return f"{first} (and {len(items) - 1} more)\n" + "\n".join(items[1:])

@@ -1,0 +1,126 @@
+"""The outcome of a run, in the shape every report is rendered from.
+
+The runner fills a `Run`; `reports/` only renders it. Keeping verdict logic (summary, per
+requirement) here means the JSON, JUnit and HTML reports cannot disagree with each other.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import spec
+
+from .evidence import Exchange
+
+Status = Literal["passed", "failed", "skipped", "error"]
+Verdict = Literal["passed", "failed", "not-tested", "skipped"]
+
+
+@dataclass
+class Failure:
+    """What was expected and what happened; `exchange` is the request and response that showed it."""
+
+    expected: Any
+    actual: Any
+    exchange: Exchange | None
+
+
+@dataclass
+class Result:
+    id: str
+    title: str
+    requirements: tuple[str, ...]
+    cls: str
+    status: Status
+    message: str = ""
+    duration_ms: float = 0.0
+    failure: Failure | None = None
+    traceback: str | None = None
+
+
+@dataclass(frozen=True)
+class RequirementVerdict:
+    id: str
+    level: str
+    cls: str
+    text: str
+    verdict: Verdict
+    checks: tuple[str, ...]
+
+
+@dataclass
+class Run:
+    base_url: str
+    seed: int
+    profile: str | None
+    started_at: datetime
+    declared_classes: list[str] = field(default_factory=list)
+    certified_classes: list[str] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)  # why the run would not certify (missing classes)
+    finished_at: datetime | None = None
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.finished_at or self.started_at
+        return round((end - self.started_at).total_seconds(), 3)
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(("passed", "failed", "skipped", "errors"), 0)
+        for r in self.results:
+            counts["errors" if r.status == "error" else r.status] += 1
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status in ("passed", "skipped") for r in self.results)
+
+    def rerun_command(self) -> str:
+        """The command that repeats this run with the same seed (and so the same test data)."""
+        parts = ["bokbid", "certify", "--base-url", shlex.quote(self.base_url), "--seed", str(self.seed)]
+        if self.profile:
+            parts += ["--profile", shlex.quote(self.profile)]
+        return " ".join(parts)
+
+    def requirement_verdicts(self) -> list[RequirementVerdict]:
+        """Each requirement of the certified classes, plus any other a result names, with its verdict.
+
+        failed: a check failed or errored (nothing can be certified on a check that did not run
+        through); passed: every check that ran passed; skipped: every check was skipped;
+        not-tested: no check covers it (for a MUST, a visible gap in the suite).
+        """
+        by_requirement: dict[str, list[Result]] = {}
+        for r in self.results:
+            for rid in r.requirements:
+                by_requirement.setdefault(rid, []).append(r)
+        verdicts = []
+        for req in spec.requirements():
+            results = by_requirement.get(req["id"], [])
+            if req["class"] not in self.certified_classes and not results:
+                continue
+            verdicts.append(
+                RequirementVerdict(
+                    id=req["id"],
+                    level=req["level"],
+                    cls=req["class"],
+                    text=req["text"]["en"],
+                    verdict=_verdict(results),
+                    checks=tuple(r.id for r in results),
+                )
+            )
+        return verdicts
+
+
+def _verdict(results: list[Result]) -> Verdict:
+    if not results:
+        return "not-tested"
+    statuses = {r.status for r in results}
+    if statuses & {"failed", "error"}:
+        return "failed"
+    if statuses == {"skipped"}:
+        return "skipped"
+    return "passed"

@@ -1,0 +1,76 @@
+"""Results that no single check produces: verdicts the runner draws from the whole run.
+
+Whether every response conformed to the spec (CORE-003) or no anonymous response carried a
+personnummer (CORE-016) is a property of all exchanges together, and whether `/conformance` is
+sound (CORE-002) is settled before any check runs. Giving each a fixed result id keeps them
+traceable in the report like any check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .evidence import Exchange
+from .outcomes import itemised
+from .results import Failure, Result, Status
+
+# A report should show the pattern, not drown in it; the evidence log has every violation.
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    id: str
+    title: str
+    requirement: str
+
+    def result(self, status: Status, message: str = "", failure: Failure | None = None) -> Result:
+        return Result(
+            id=self.id,
+            title=self.title,
+            requirements=(self.requirement,),
+            cls="core",
+            status=status,
+            message=message,
+            failure=failure,
+        )
+
+
+CONFORMANCE_DECLARATION = Synthetic(
+    "core.conformance-declaration",
+    "GET /conformance declares core and only classes the standard defines",
+    "CORE-002",
+)
+RESPONSES_MATCH_SPEC = Synthetic(
+    "core.responses-match-spec",
+    "Every response has a documented status, a declared content type and a valid body",
+    "CORE-003",
+)
+NO_PERSONAL_DATA_TO_ANONYMOUS = Synthetic(
+    "core.no-personal-data-to-anonymous",
+    "No response to an anonymous request contains a personnummer",
+    "CORE-016",
+)
+ALL = (CONFORMANCE_DECLARATION, RESPONSES_MATCH_SPEC, NO_PERSONAL_DATA_TO_ANONYMOUS)
+
+
+def aggregate(synthetic: Synthetic, kind: Literal["spec", "privacy"], exchanges: list[Exchange]) -> Result:
+    """Pass when no exchange has a violation of `kind`; otherwise fail, listing them."""
+    lines: list[str] = []
+    first: Exchange | None = None
+    for exchange in exchanges:
+        for violation in exchange.violations:
+            if violation.kind == kind:
+                first = first or exchange
+                where = f"[{exchange.check_id}] {exchange.request_line} -> {exchange.status}"
+                lines.append(f"{where}: {violation.message}")
+    if not lines:
+        return synthetic.result("passed")
+    shown = lines[:MAX_LISTED]
+    if len(lines) > MAX_LISTED:
+        shown.append(f"… and {len(lines) - MAX_LISTED} more (see evidence.jsonl)")
+    message = itemised(f"{len(lines)} {'violation' if len(lines) == 1 else 'violations'}", shown)
+    return synthetic.result(
+        "failed", message, Failure(expected="no violations", actual=shown, exchange=first)
+    )

@@ -1,0 +1,138 @@
+"""Judging a response against the standard, whatever the check that caused it was looking at.
+
+Checks assert the behaviour a requirement describes; this module enforces what holds for every
+response (CORE-003, CORE-016) so no check has to repeat it and no response slips through: the
+operation exists, the status is documented, the content type is declared, the body validates
+against the schema, required headers are present, and nothing personal reaches anonymous callers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import spec
+
+from .evidence import Violation
+from .personnummer import find_personnummer, mask
+
+# A body that breaks a schema often breaks it in many places; a handful tells the story.
+MAX_SCHEMA_ERRORS = 10
+TEST_INTERFACE = "test-interface"
+
+
+def media_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def is_json_media(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
+def _declared_media(declared: dict[str, Any], media: str) -> str | None:
+    """The declared media-type key that covers `media` (exact, `type/*` or `*/*`)."""
+    for key in declared:
+        base = key.split(";", 1)[0].strip().lower()
+        if base == media or base == "*/*" or (base.endswith("/*") and media.startswith(base[:-1])):
+            return key
+    return None
+
+
+def _problem_content() -> dict[str, Any] | None:
+    """What any error must look like, for responses to paths the spec does not know."""
+    schema = spec.openapi().get("components", {}).get("schemas", {}).get("Problem")
+    return None if schema is None else {spec.PROBLEM_JSON: {"schema": schema}}
+
+
+def spec_violations(
+    method: str,
+    path: str,
+    status: int,
+    headers: dict[str, str],
+    body: str,
+    *,
+    off_spec: bool = False,
+) -> list[Violation]:
+    """How one response (to `method path`, path relative to the API root) breaks the spec.
+
+    `off_spec` marks a request that deliberately leaves the documented surface (an unknown path or
+    method, to see the server answer properly): then only the rule for errors applies.
+    """
+    found = spec.find_operation(method, path)
+    if found is None:
+        if not off_spec:
+            return [Violation("spec", f"{method} {path} is not an operation of the standard")]
+        if status < 400:
+            return [Violation("spec", f"{method} {path} is not in the standard, yet answered {status}")]
+        content = _problem_content()
+        return [] if content is None else _content_violations(content, status, headers, body)
+    operation, _ = found
+    response = operation.response_spec(status)
+    if response is None:
+        documented = ", ".join(operation.responses) or "none"
+        return [
+            Violation(
+                "spec",
+                f"status {status} is not documented for {operation.operation_id} (documented: {documented})",
+            )
+        ]
+    violations = _content_violations(response.get("content") or {}, status, headers, body)
+    for name, header in (response.get("headers") or {}).items():
+        if spec.resolve(header).get("required") and name.lower() not in headers:
+            violations.append(Violation("spec", f"required header {name} is missing"))
+    return violations
+
+
+def _content_violations(
+    declared: dict[str, Any], status: int, headers: dict[str, str], body: str
+) -> list[Violation]:
+    if not declared:
+        if body:
+            return [Violation("spec", f"status {status} documents no body, yet one was sent")]
+        return []
+    if not body:
+        return [Violation("spec", f"empty body; status {status} documents {', '.join(declared)}")]
+    media = media_type(headers.get("content-type"))
+    if media is None:
+        return [Violation("spec", "no Content-Type on a response with a body")]
+    key = _declared_media(declared, media)
+    if key is None:
+        return [
+            Violation(
+                "spec",
+                f"content type {media} is not declared for status {status} (declared: {', '.join(declared)})",
+            )
+        ]
+    if not is_json_media(media):
+        return []
+    try:
+        instance = json.loads(body)
+    except ValueError as exc:
+        return [Violation("spec", f"body is not valid JSON: {exc}")]
+    schema = declared[key].get("schema")
+    if schema is None:
+        return []
+    errors = spec.schema_errors(schema, instance)
+    violations = [
+        Violation("spec", f"body {pointer}: {message}") for pointer, message in errors[:MAX_SCHEMA_ERRORS]
+    ]
+    if len(errors) > MAX_SCHEMA_ERRORS:
+        violations.append(Violation("spec", f"… and {len(errors) - MAX_SCHEMA_ERRORS} more schema errors"))
+    return violations
+
+
+def privacy_violations(method: str, path: str, body: str) -> list[Violation]:
+    """Personnummer in a response to an anonymous request (CORE-016).
+
+    The test interface is exempt: it is sandbox-only, and what it answers is what the harness
+    itself sent as fixtures.
+    """
+    found = spec.find_operation(method, path)
+    if found is not None and found[0].conformance_class == TEST_INTERFACE:
+        return []
+    return [
+        Violation("privacy", f"personnummer {mask(number)} in a response to an anonymous request")
+        for number in find_personnummer(body)
+    ]

@@ -1,0 +1,112 @@
+"""The application: wiring storage, clock, identity provider and the spec-driven routes together.
+
+`create_app(settings)` is what tests call; `app_from_env` is the factory uvicorn imports in each
+worker process (settings come through the environment, see settings.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Mount, Route, Router
+
+import spec
+
+from . import core, discovery, docs_page, problems, test_interface
+from .auth import TokenService
+from .clock import ServerClock
+from .routing import Handler, Services, api_routes
+from .settings import Settings
+from .storage import Storage
+
+log = logging.getLogger("reference_server")
+
+
+def _handlers(settings: Settings) -> dict[str, Handler]:
+    handlers = {**core.HANDLERS, **discovery.HANDLERS}
+    if not settings.production:
+        handlers |= test_interface.HANDLERS
+    return handlers
+
+
+def _served_classes(handlers: dict[str, Handler]) -> tuple[str, ...]:
+    """The classes whose every operation has a handler here, in the standard's order."""
+    served = []
+    for cls in spec.class_ids():
+        ids = {op.operation_id for op in spec.operations() if op.conformance_class == cls}
+        if ids and ids <= set(handlers):
+            served.append(cls)
+    return tuple(served)
+
+
+async def _http_exception(settings: Settings, request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no route) and 405 (method not routed), as problems."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        problem = problems.not_found(f"There is nothing at {request.url.path}.")
+    elif exc.status_code == 405:
+        # Starlette lists the allowed methods in set order; sort them for a stable header.
+        allowed = sorted((exc.headers or {}).get("Allow", "").split(", "))
+        problem = problems.method_not_allowed(request.method, allowed)
+    else:
+        problem = problems.Problem(exc.status_code, "error", exc.detail)
+    return problems.problem_response(problem, request, settings)
+
+
+async def _unexpected(settings: Settings, request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problems.problem_response(problems.internal_error(), request, settings)
+
+
+def create_app(settings: Settings) -> Starlette:
+    storage = Storage(settings.db)
+    storage.prepare()
+    clock = ServerClock(storage)
+    handlers = _handlers(settings)
+    services = Services(
+        settings=settings,
+        storage=storage,
+        clock=clock,
+        tokens=TokenService(storage, clock, settings),
+        classes=_served_classes(handlers),
+    )
+    docs_html = docs_page.render(op for op in spec.operations() if op.operation_id in handlers)
+
+    async def openapi_document(request: Request) -> Response:
+        return FileResponse(spec.spec_file(), media_type="application/yaml")
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(docs_html)
+
+    api = Router(
+        routes=[*api_routes(services, handlers), Route("/openapi.yaml", openapi_document, methods=["GET"])],
+        redirect_slashes=False,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        storage.dispose()
+
+    app = Starlette(
+        routes=[Mount("/v1", app=api), Route("/docs", docs, methods=["GET"], name="docs")],
+        exception_handlers={
+            HTTPException: partial(_http_exception, settings),
+            Exception: partial(_unexpected, settings),
+        },
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.services = services
+    return app
+
+
+def app_from_env() -> Starlette:
+    return create_app(Settings.from_env())

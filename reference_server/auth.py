@@ -1,0 +1,153 @@
+"""Bearer tokens: the sandbox's test identity provider and the verification every request goes through.
+
+The signing key is an Ed25519 key created once and kept in the database (the first worker to start
+creates it, the others read it), so a token issued by one worker is accepted by all. Lifetimes are
+counted on the server clock, never on the host's clock, so moving the clock expires tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from starlette.datastructures import Headers
+
+import spec
+
+from . import problems
+from .clock import ServerClock, real_now
+from .settings import Settings
+from .storage import Storage, signing_keys
+
+ISSUER = "bob-test-idp"
+AUDIENCE = "bob"
+ALGORITHM = "EdDSA"
+KEY_ID = "test-idp"
+PERSONAS = tuple(spec.openapi()["components"]["schemas"]["Persona"]["enum"])
+# Claims carried over from POST /test/tokens into the token and back out through GET /me.
+IDENTITY_CLAIMS = ("personId", "organisationId", "role", "municipalityCode", "clientId", "scopes")
+
+
+class InvalidToken(Exception):
+    """The presented token cannot be trusted; the message is the problem's detail."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    persona: str
+    subject: str
+    expires_at: datetime
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    def claim(self, name: str) -> Any:
+        return self.claims.get(name)
+
+
+def _load_or_create_key(storage: Storage) -> Ed25519PrivateKey:
+    def stored() -> str | None:
+        with storage.read() as conn:
+            return conn.execute(
+                sa.select(signing_keys.c.private_key_pem).where(signing_keys.c.id == KEY_ID)
+            ).scalar_one_or_none()
+
+    pem = stored()
+    if pem is None:
+        candidate = Ed25519PrivateKey.generate()
+        text = candidate.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        try:
+            with storage.write() as conn:
+                conn.execute(signing_keys.insert().values(id=KEY_ID, private_key_pem=text, created_at=real_now()))
+        except sa.exc.IntegrityError:
+            pass  # another worker won the race; use its key
+        pem = stored()
+        assert pem is not None
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise TypeError("the stored signing key is not an Ed25519 key")
+    return key
+
+
+class TokenService:
+    def __init__(self, storage: Storage, clock: ServerClock, settings: Settings) -> None:
+        self._clock = clock
+        self._settings = settings
+        self._private = _load_or_create_key(storage)
+        self._public: Ed25519PublicKey = self._private.public_key()
+
+    def issue(self, persona: str, subject: str, claims: dict[str, Any], expires_in: int) -> tuple[str, datetime]:
+        issued_at = int(self._clock.now().timestamp())
+        expires = issued_at + expires_in
+        payload = {
+            **claims,
+            "sub": subject,
+            "persona": persona,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": issued_at,
+            "exp": expires,
+        }
+        token = jwt.encode(payload, self._private, algorithm=ALGORITHM, headers={"kid": KEY_ID})
+        return token, datetime.fromtimestamp(expires, UTC)
+
+    def verify(self, token: str) -> Identity:
+        try:
+            claims = jwt.decode(
+                token,
+                self._public,
+                algorithms=[ALGORITHM],  # never "none", never a key-confusion algorithm
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                # exp is checked below against the server clock, not the host's. iat is not checked:
+                # it is informational (RFC 7519), and a token issued before the clock was moved back
+                # must stay usable until it expires.
+                options={
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": ["exp", "iat", "sub", "iss", "aud"],
+                },
+            )
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken(f"The token is not valid: {str(exc).rstrip('.')}.") from exc
+        now = self._clock.now().timestamp()
+        if not self._settings.fault_active("expired-token-accepted") and now >= claims["exp"]:
+            raise InvalidToken("The token has expired.")
+        if claims.get("persona") not in PERSONAS:
+            raise InvalidToken("The token names no known persona.")
+        return Identity(
+            persona=claims["persona"],
+            subject=str(claims["sub"]),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            claims={name: claims[name] for name in IDENTITY_CLAIMS if name in claims},
+        )
+
+
+def authenticate(
+    headers: Headers, *, anonymous_allowed: bool, tokens: TokenService, settings: Settings
+) -> Identity | None:
+    """The caller's identity, None for an anonymous caller where that is allowed, else 401.
+
+    A presented token must be valid even where anonymous access is allowed: a client that believes
+    it is logged in must learn that it is not, rather than silently see the public view.
+    """
+    header = headers.get("authorization")
+    if header is None:
+        if anonymous_allowed:
+            return None
+        raise problems.unauthorized("This operation needs a Bearer token.", token_presented=False)
+    scheme, _, token = header.strip().partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("The Authorization header must be 'Bearer <token>'.")
+        return tokens.verify(token.strip())
+    except InvalidToken as exc:
+        if anonymous_allowed and settings.fault_active("invalid-token-treated-as-anonymous"):
+            return None
+        raise problems.unauthorized(str(exc), token_presented=True) from exc

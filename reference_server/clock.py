@@ -1,0 +1,64 @@
+"""The server clock: real time, moved or frozen through the test interface.
+
+It is kept in the database (an offset from real time and an optional frozen instant) rather than
+in memory, so every worker process tells the same time. Every time rule of the server (token
+lifetimes, createdAt/updatedAt) asks this clock, never `datetime.now` directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .storage import Storage, server_clock
+
+_MICROSECOND = timedelta(microseconds=1)
+# The clock may be set anywhere here: far enough from the ends of the calendar that a token
+# lifetime or a booking horizon added to it still is a date.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ClockState:
+    now: datetime
+    frozen: bool
+
+
+class ServerClock:
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    def state(self) -> ClockState:
+        with self._storage.read() as conn:
+            row = conn.execute(sa.select(server_clock.c.offset_us, server_clock.c.frozen_at)).first()
+        if row is None:
+            return ClockState(real_now(), False)
+        if row.frozen_at is not None:
+            return ClockState(row.frozen_at, True)
+        return ClockState(real_now() + row.offset_us * _MICROSECOND, False)
+
+    def now(self) -> datetime:
+        return self.state().now
+
+    def set(self, now: datetime, *, frozen: bool) -> None:
+        """From now on behave as if it were `now`; keep running from there unless frozen."""
+        offset_us = 0 if frozen else (now - real_now()) // _MICROSECOND
+        with self._storage.write() as conn:
+            conn.execute(
+                server_clock.update()
+                .where(server_clock.c.id == 1)
+                .values(offset_us=offset_us, frozen_at=now.astimezone(UTC) if frozen else None)
+            )
+
+    @staticmethod
+    def reset(conn: Connection) -> None:
+        """Back to real time, inside the caller's transaction (POST /test/reset is all-or-nothing)."""
+        conn.execute(server_clock.update().where(server_clock.c.id == 1).values(offset_us=0, frozen_at=None))

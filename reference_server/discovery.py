@@ -1,0 +1,195 @@
+"""Handlers of the class `discovery`: facilities, units, activity types and the organisations registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from . import problems, taxonomy
+from .auth import Identity
+from .facilities import facility_json, load_facilities, load_facility, load_unit, unit_json
+from .organisations import (
+    Organisation,
+    load_organisation,
+    load_organisations,
+    load_representatives,
+    organisation_json,
+    representative_json,
+)
+from .pagination import page_body
+from .problems import FieldError
+from .routing import Call, Handler, json_response
+from .search import FacilityQuery, Hit, search_facilities, search_organisations
+from .timestamps import parse_instant
+
+STAFF_PERSONAS = ("facility-administrator", "case-officer")
+
+
+def _page(call: Call, items: Any, render: Any) -> Response:
+    return json_response(
+        page_body(items, render, limit=call.query["limit"], page=call.query["page"], settings=call.settings)
+    )
+
+
+def _activity_type_error(call: Call) -> FieldError | None:
+    """The schema only checks the shape of an id; the taxonomy decides whether it exists."""
+    wanted = call.query.get("activityType")
+    if wanted is not None and wanted not in taxonomy.known_ids():
+        return FieldError("query", f"'{wanted}' is not an activity type of the taxonomy", name="activityType")
+    return None
+
+
+def list_activity_types(call: Call) -> Response:
+    return _page(call, taxonomy.activity_types(), dict)
+
+
+def _facility_query(call: Call) -> FacilityQuery:
+    query = call.query
+    errors = [e for e in [_activity_type_error(call)] if e]
+    near = None
+    if "near" in query:
+        latitude, longitude = (float(part) for part in query["near"].split(","))
+        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+            near = (latitude, longitude)
+        else:
+            errors.append(FieldError("query", "latitude must be within ±90 and longitude within ±180", name="near"))
+    elif "radius" in call.provided:
+        errors.append(FieldError("query", "radius is only allowed together with near", name="radius"))
+    open_at = None
+    if "openAt" in query:
+        try:
+            open_at = parse_instant(query["openAt"])
+        except ValueError as exc:
+            errors.append(FieldError("query", f"cannot be used: {exc}", name="openAt"))
+    if errors:
+        raise problems.validation_error(errors)
+    return FacilityQuery(
+        activity_type=query.get("activityType"),
+        near=near,
+        radius_m=float(query["radius"]),
+        open_at=open_at,
+        accessibility=tuple(query.get("accessibility", ())),
+        q=query.get("q"),
+    )
+
+
+def list_facilities(call: Call) -> Response:
+    search = _facility_query(call)
+    with call.services.storage.read() as conn:
+        candidates = load_facilities(
+            conn, municipality_code=call.query.get("municipalityCode"), ownership=call.query.get("ownership")
+        )
+    hits = search_facilities(candidates, search, call.settings)
+
+    def render(hit: Hit) -> dict[str, Any]:
+        return facility_json(hit.facility, call.settings, distance_meters=hit.distance_m)
+
+    return _page(call, hits, render)
+
+
+def get_facility(call: Call) -> Response:
+    facility_id = call.path["facilityId"]
+    with call.services.storage.read() as conn:
+        facility = load_facility(conn, facility_id)
+    if facility is None:
+        raise problems.not_found(f"No facility with id {facility_id}.")
+    return json_response(facility_json(facility, call.settings))
+
+
+def list_facility_units(call: Call) -> Response:
+    facility_id = call.path["facilityId"]
+    with call.services.storage.read() as conn:
+        facility = load_facility(conn, facility_id)
+    if facility is None:
+        raise problems.not_found(f"No facility with id {facility_id}.")
+    return _page(call, facility.units, lambda unit: unit_json(unit, call.settings))
+
+
+def get_unit(call: Call) -> Response:
+    unit_id = call.path["unitId"]
+    with call.services.storage.read() as conn:
+        unit = load_unit(conn, unit_id)
+    if unit is None:
+        raise problems.not_found(f"No unit with id {unit_id}.")
+    return json_response(unit_json(unit, call.settings))
+
+
+def list_organisations(call: Call) -> Response:
+    error = _activity_type_error(call)
+    if error:
+        raise problems.validation_error([error])
+    with call.services.storage.read() as conn:
+        candidates = load_organisations(
+            conn,
+            municipality_code=call.query.get("municipalityCode"),
+            organisation_type=call.query.get("type"),
+        )
+    found = search_organisations(
+        candidates,
+        activity_type=call.query.get("activityType"),
+        q=call.query.get("q"),
+        settings=call.settings,
+    )
+    return _page(call, found, lambda o: organisation_json(o, call.settings))
+
+
+def get_organisation(call: Call) -> Response:
+    organisation_id = call.path["organisationId"]
+    with call.services.storage.read() as conn:
+        organisation = load_organisation(conn, organisation_id)
+        people = load_representatives(conn, organisation_id) if organisation else []
+    if organisation is None:
+        raise problems.not_found(f"No organisation with id {organisation_id}.")
+    body = organisation_json(organisation, call.settings)
+    if call.settings.fault_active("organisation-leaks-representatives"):
+        # The whole registry record serialised, contacts and all.
+        body["representatives"] = [
+            {
+                "givenName": p.given_name,
+                "familyName": p.family_name,
+                "role": p.role,
+                "personalIdentityNumber": p.personal_identity_number,
+            }
+            for p in people
+        ]
+    return json_response(body)
+
+
+def _may_read_representatives(identity: Identity, organisation: Organisation) -> bool:
+    if identity.persona in STAFF_PERSONAS:
+        return identity.claim("municipalityCode") == organisation.municipality_code
+    if identity.persona == "organisation-representative":
+        return identity.claim("organisationId") == organisation.id
+    return False
+
+
+def list_organisation_representatives(call: Call) -> Response:
+    identity = call.identity
+    assert identity is not None  # the operation's security requires a token
+    organisation_id = call.path["organisationId"]
+    with call.services.storage.read() as conn:
+        organisation = load_organisation(conn, organisation_id)
+        people = load_representatives(conn, organisation_id) if organisation else []
+    if organisation is None:
+        raise problems.not_found(f"No organisation with id {organisation_id}.")
+    if not call.settings.fault_active("representatives-readable-by-anyone-authenticated") and not (
+        _may_read_representatives(identity, organisation)
+    ):
+        raise problems.forbidden(
+            f"Only staff of municipality {organisation.municipality_code} and the organisation's own "
+            "representatives may read its representatives."
+        )
+    return _page(call, people, lambda p: representative_json(p, call.settings))
+
+
+HANDLERS: dict[str, Handler] = {
+    "listActivityTypes": list_activity_types,
+    "listFacilities": list_facilities,
+    "getFacility": get_facility,
+    "listFacilityUnits": list_facility_units,
+    "getUnit": get_unit,
+    "listOrganisations": list_organisations,
+    "getOrganisation": get_organisation,
+    "listOrganisationRepresentatives": list_organisation_representatives,
+}

@@ -1,0 +1,122 @@
+"""The catalogue of injectable faults: one realistic supplier mistake each.
+
+A fault is only a name here. The code that misbehaves asks `settings.fault_active(NAME)` at the
+exact place where a real supplier would have made the mistake, so reading that spot shows both
+the right behaviour and the wrong one. The harness's own tests start the server with each fault
+and assert that certification fails on the listed requirements, which is what keeps the harness
+honest (no false passes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    requirements: tuple[str, ...]
+    description: str
+
+
+_CATALOGUE = (
+    Fault("api-info-missing-version", ("CORE-001", "CORE-003"), "/api-info omits apiVersion."),
+    Fault(
+        "plain-text-errors",
+        ("CORE-004",),
+        "Every error response is text/plain with the reason phrase ('Not Found') instead of problem+json.",
+    ),
+    Fault(
+        "validation-500",
+        ("CORE-005",),
+        "A non-integer limit or page crashes the server (500 internal-error) instead of giving 400.",
+    ),
+    Fault(
+        "pagination-ignores-limit",
+        ("CORE-007",),
+        "Pages always hold up to 50 items whatever limit says, though the response echoes the limit given.",
+    ),
+    Fault(
+        "pagination-repeats-items",
+        ("CORE-008",),
+        "Every page after the first starts with the last item of the previous page (off by one).",
+    ),
+    Fault(
+        "local-timestamps",
+        ("CORE-009",),
+        "createdAt and updatedAt are Europe/Stockholm local time with an offset instead of UTC with Z.",
+    ),
+    Fault(
+        "invalid-token-treated-as-anonymous",
+        ("CORE-010",),
+        "On operations open to anonymous callers, a token that fails verification (malformed, "
+        "wrongly signed, expired) is ignored and the caller treated as anonymous instead of getting 401.",
+    ),
+    Fault("expired-token-accepted", ("CORE-010",), "Token expiry (exp) is not checked."),
+    Fault(
+        "representatives-readable-by-anyone-authenticated",
+        ("DISC-014", "CORE-011"),
+        "Any authenticated caller may read any organisation's representatives (no 403).",
+    ),
+    Fault(
+        "unmasked-personnummer",
+        ("CORE-015",),
+        "Representatives show the full twelve-digit personnummer.",
+    ),
+    Fault(
+        "organisation-leaks-representatives",
+        ("CORE-016",),
+        "GET /organisations/{id} embeds a representatives array with full personnummer, also for anonymous callers.",
+    ),
+    Fault(
+        "conformance-lists-unknown-class",
+        ("CORE-002",),
+        "/conformance also lists 'bookings', which is not a class of the standard.",
+    ),
+    Fault(
+        "radius-ignored",
+        ("DISC-005",),
+        "near/radius does not filter (distanceMeters is still given and results still sorted by distance).",
+    ),
+    Fault(
+        "openat-ignores-exceptions",
+        ("DISC-006",),
+        "openAt reads only the weekly hours, never the exceptions.",
+    ),
+    Fault(
+        "openat-in-utc",
+        ("DISC-006",),
+        "openAt compares opening hours with the UTC wall-clock time instead of Europe/Stockholm.",
+    ),
+    Fault("search-case-sensitive", ("DISC-008",), "Free-text search q is a case-sensitive substring match."),
+    Fault(
+        "activity-type-ignores-narrower",
+        ("DISC-004",),
+        "The activityType filter matches only the exact type, not narrower ones in the taxonomy.",
+    ),
+    Fault(
+        "fixtures-not-atomic",
+        ("TEST-003",),
+        "An invalid fixture request still answers 400 but keeps the entities created before the error "
+        "(one commit per entity).",
+    ),
+    Fault(
+        "clock-not-applied",
+        ("TEST-004",),
+        "PUT /test/clock answers as if it worked, but the server clock (GET /test/clock, token expiry) "
+        "keeps real time.",
+    ),
+    Fault("reset-keeps-organisations", ("TEST-001",), "POST /test/reset leaves organisations in place."),
+    Fault(
+        "unknown-fields-ignored",
+        ("CORE-014",),
+        "Unknown properties in request bodies are silently dropped instead of refused with 400.",
+    ),
+    Fault(
+        "missing-unit-facility-id",
+        ("CORE-003", "DISC-002"),
+        "Units lack facilityId in every response.",
+    ),
+)
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CATALOGUE}

@@ -1,0 +1,227 @@
+"""POST /test/fixtures: checking a fixture set and writing it, all of it or nothing.
+
+The schema has already checked each entity's shape. What it cannot check is done here: refs unique
+across the whole request, each `personRef` naming a person of the same request, activity types
+that exist in the taxonomy, and opening hours that make sense. Every such error is reported with
+a JSON pointer into the request, and then nothing is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import opening_hours, problems, taxonomy
+from .problems import FieldError
+from .settings import Settings
+from .storage import DATA_TABLES, Storage, facilities, organisations, persons, representatives, units
+
+_PARENTS_FIRST = tuple(reversed(DATA_TABLES))
+
+
+@dataclass
+class _Entity:
+    """One top-level entity of the request (with its representatives or units) and what it would write."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    rows: list[tuple[sa.Table, dict[str, Any]]] = field(default_factory=list)
+
+
+class _Planner:
+    def __init__(self, payload: dict[str, Any], now: datetime) -> None:
+        self.payload = payload
+        self.now = now
+        self.ids: dict[str, str] = {}
+        self.ref_pointers: dict[str, str] = {}
+        self.person_refs = {p["ref"] for p in payload.get("persons", [])}
+
+    def _ref(self, entity: _Entity, ref: str, pointer: str) -> str:
+        if ref in self.ref_pointers:
+            entity.errors.append(
+                FieldError(
+                    "body",
+                    f"ref '{ref}' is already used at {self.ref_pointers[ref]}/ref",
+                    pointer=f"{pointer}/ref",
+                )
+            )
+            return str(uuid.uuid4())
+        self.ref_pointers[ref] = pointer
+        self.ids[ref] = str(uuid.uuid4())
+        return self.ids[ref]
+
+    @staticmethod
+    def _activity_types(entity: _Entity, values: list[str], pointer: str) -> None:
+        for i, value in enumerate(values):
+            if value not in taxonomy.known_ids():
+                entity.errors.append(
+                    FieldError(
+                        "body",
+                        f"'{value}' is not an activity type of the taxonomy",
+                        pointer=f"{pointer}/activityTypes/{i}",
+                    )
+                )
+
+    def _stamped(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "created_at": self.now, "updated_at": self.now}
+
+    def person(self, data: dict[str, Any], pointer: str) -> _Entity:
+        entity = _Entity()
+        person_id = self._ref(entity, data["ref"], pointer)
+        entity.rows.append(
+            (
+                persons,
+                self._stamped(
+                    {
+                        "id": person_id,
+                        "personal_identity_number": data["personalIdentityNumber"],
+                        "given_name": data["givenName"],
+                        "family_name": data["familyName"],
+                        "email": data.get("email"),
+                        "phone": data.get("phone"),
+                    }
+                ),
+            )
+        )
+        return entity
+
+    def organisation(self, data: dict[str, Any], pointer: str) -> _Entity:
+        entity = _Entity()
+        organisation_id = self._ref(entity, data["ref"], pointer)
+        self._activity_types(entity, data.get("activityTypes", []), pointer)
+        entity.rows.append(
+            (
+                organisations,
+                self._stamped(
+                    {
+                        "id": organisation_id,
+                        "name": data["name"],
+                        "organisation_number": data["organisationNumber"],
+                        "type": data["type"],
+                        "municipality_code": data["municipalityCode"],
+                        "activity_types": data.get("activityTypes", []),
+                        "email": data.get("email"),
+                        "website": data.get("website"),
+                    }
+                ),
+            )
+        )
+        for i, representative in enumerate(data.get("representatives", [])):
+            person_ref = representative["personRef"]
+            if person_ref not in self.person_refs:
+                entity.errors.append(
+                    FieldError(
+                        "body",
+                        f"personRef '{person_ref}' names no person of this request",
+                        pointer=f"{pointer}/representatives/{i}/personRef",
+                    )
+                )
+                continue
+            entity.rows.append(
+                (
+                    representatives,
+                    {
+                        "organisation_id": organisation_id,
+                        "position": i,
+                        "person_id": self.ids[person_ref],
+                        "role": representative["role"],
+                    },
+                )
+            )
+        return entity
+
+    def facility(self, data: dict[str, Any], pointer: str) -> _Entity:
+        entity = _Entity()
+        facility_id = self._ref(entity, data["ref"], pointer)
+        self._activity_types(entity, data.get("activityTypes", []), pointer)
+        entity.errors.extend(
+            FieldError("body", detail, pointer=at)
+            for at, detail in opening_hours.input_errors(data["openingHours"], f"{pointer}/openingHours")
+        )
+        entity.rows.append(
+            (
+                facilities,
+                self._stamped(
+                    {
+                        "id": facility_id,
+                        "name": data["name"],
+                        "description": data.get("description"),
+                        "municipality_code": data["municipalityCode"],
+                        "ownership": data["ownership"],
+                        "latitude": data["position"]["latitude"],
+                        "longitude": data["position"]["longitude"],
+                        "address": data["address"],
+                        "accessibility": data.get("accessibility", []),
+                        "amenities": data.get("amenities", []),
+                        "activity_types": data.get("activityTypes", []),
+                        "opening_hours": opening_hours.stored_form(data["openingHours"]),
+                    }
+                ),
+            )
+        )
+        for i, unit in enumerate(data.get("units", [])):
+            at = f"{pointer}/units/{i}"
+            unit_id = self._ref(entity, unit["ref"], at)
+            self._activity_types(entity, unit.get("activityTypes", []), at)
+            entity.rows.append(
+                (
+                    units,
+                    self._stamped(
+                        {
+                            "id": unit_id,
+                            "facility_id": facility_id,
+                            "name": unit["name"],
+                            "description": unit.get("description"),
+                            "activity_types": unit.get("activityTypes", []),
+                            "accessibility": unit.get("accessibility", []),
+                            "amenities": unit.get("amenities", []),
+                            "capacity": unit.get("capacity"),
+                            "area_square_meters": unit.get("areaSquareMeters"),
+                        }
+                    ),
+                )
+            )
+        return entity
+
+    def entities(self) -> list[_Entity]:
+        """Persons first, so that every personRef can be resolved when organisations come."""
+        planned = [self.person(p, f"/persons/{i}") for i, p in enumerate(self.payload.get("persons", []))]
+        planned += [
+            self.organisation(o, f"/organisations/{i}") for i, o in enumerate(self.payload.get("organisations", []))
+        ]
+        planned += [self.facility(f, f"/facilities/{i}") for i, f in enumerate(self.payload.get("facilities", []))]
+        return planned
+
+
+def _insert(conn: Connection, entities: list[_Entity]) -> None:
+    by_table: dict[sa.Table, list[dict[str, Any]]] = {table: [] for table in _PARENTS_FIRST}
+    for entity in entities:
+        for table, row in entity.rows:
+            by_table[table].append(row)
+    for table, rows in by_table.items():
+        if rows:
+            conn.execute(table.insert(), rows)
+
+
+def create_fixtures(storage: Storage, payload: dict[str, Any], *, now: datetime, settings: Settings) -> dict[str, str]:
+    """Create everything and return the id assigned to each ref, or raise a 400 and create nothing."""
+    planner = _Planner(payload, now)
+    entities = planner.entities()
+    errors = [error for entity in entities for error in entity.errors]
+    if settings.fault_active("fixtures-not-atomic"):
+        # One commit per entity, stopping at the first bad one: what came before it stays.
+        for entity in entities:
+            if entity.errors:
+                break
+            with storage.write() as conn:
+                _insert(conn, [entity])
+    elif not errors:
+        with storage.write() as conn:
+            _insert(conn, entities)
+    if errors:
+        raise problems.validation_error(errors)
+    return planner.ids

@@ -1,0 +1,122 @@
+"""Starting the server: in the foreground (`bokbid serve`) or as a background process for tests and demos.
+
+With several workers uvicorn imports the app factory in each process, so the settings travel
+through environment variables. The tables are created once in the parent first, so that workers
+start against a ready database (they would cope with the race, but need not).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+import httpx
+import uvicorn
+
+from .settings import Settings
+from .storage import Storage
+
+
+def run(host: str, port: int, db: str, workers: int, fault: str | None, production: bool) -> None:
+    settings = Settings(db=db, fault=fault, production=production)
+    os.environ.update(settings.to_env())
+    storage = Storage(db)
+    storage.prepare()
+    storage.dispose()
+    uvicorn.run(
+        "reference_server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # Behind a proxy the stewardship body terminates TLS; trust only the local hop's headers.
+        proxy_headers=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop our own server: politely, then for certain (its whole process group, workers included)."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def background_server(
+    db: str,
+    fault: str | None = None,
+    workers: int = 1,
+    production: bool = False,
+    *,
+    startup_timeout: float = 20.0,
+) -> Iterator[str]:
+    """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1)."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        db,
+        "--workers",
+        str(workers),
+    ]
+    if fault:
+        command += ["--fault", fault]
+    if production:
+        command.append("--production")
+    root = f"http://127.0.0.1:{port}/v1"
+    with tempfile.TemporaryFile() as stderr:
+        # Its own session, so that a last-resort kill reaches the worker processes too.
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        try:
+            _wait_until_up(process, root, stderr, startup_timeout)
+            yield root
+        finally:
+            _stop(process)
+
+
+def _tail(stream: IO[bytes], limit: int = 6000) -> str:
+    """The end of the server's stderr: where the reason it failed is (a crash loop repeats itself)."""
+    stream.seek(0)
+    text = stream.read().decode(errors="replace")
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], root: str, stderr: IO[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(stderr)}")
+        try:
+            if httpx.get(f"{root}/api-info", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not answer within {timeout} s:\n{_tail(stderr)}")
+        time.sleep(0.1)

@@ -1,0 +1,33 @@
+"""Page-number pagination: `{items, page, limit, totalItems, totalPages}`.
+
+Every list is fully ordered before it is cut into pages, so walking the pages yields each item
+exactly once. A page beyond the end is not an error: it is empty and still tells the totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from .settings import Settings
+
+T = TypeVar("T")
+
+
+def page_body(
+    items: Sequence[T], render: Callable[[T], dict[str, Any]], *, limit: int, page: int, settings: Settings
+) -> dict[str, Any]:
+    size = limit
+    if settings.fault_active("pagination-ignores-limit"):
+        size = 50  # a page size hard-coded in the supplier's data layer
+    start = (page - 1) * size
+    if page > 1 and settings.fault_active("pagination-repeats-items"):
+        start -= 1  # off by one: each page re-reads the previous page's last item
+    total = len(items)
+    return {
+        "items": [render(item) for item in items[start : start + size]],
+        "page": page,
+        "limit": limit,
+        "totalItems": total,
+        "totalPages": -(-total // limit),
+    }

@@ -1,0 +1,124 @@
+"""From the spec to Starlette routes, and the pipeline every API request goes through.
+
+Routes are not written by hand: each path template of `openapi.yaml` becomes a route, and each of
+its operations is served by the handler registered under its operationId. A request then passes,
+in this order: method check (405, by Starlette), authentication (401), validation against the operation's
+schemas (400/415), and only then the handler. Whatever goes wrong on the way ends as problem+json;
+an unexpected exception is logged and answered with a 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import spec
+
+from . import problems
+from .auth import Identity, TokenService, authenticate
+from .clock import ServerClock
+from .settings import Settings
+from .storage import Storage
+from .validation import validate_request
+
+log = logging.getLogger("reference_server")
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a handler may use besides its request; one per application."""
+
+    settings: Settings
+    storage: Storage
+    clock: ServerClock
+    tokens: TokenService
+    classes: tuple[str, ...]  # the conformance classes this instance serves
+
+
+@dataclass(frozen=True)
+class Call:
+    """One validated request, as a handler sees it."""
+
+    services: Services
+    request: Request
+    operation: spec.Operation
+    identity: Identity | None
+    path: dict[str, Any]
+    query: dict[str, Any]
+    provided: frozenset[str]
+    body: Any
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+
+Handler = Callable[[Call], Response]
+
+
+def json_response(body: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status)
+
+
+def _handle(services: Services, handler: Handler, operation: spec.Operation, request: Request, body: bytes) -> Response:
+    settings = services.settings
+    try:
+        identity = authenticate(
+            request.headers,
+            anonymous_allowed=operation.anonymous_allowed,
+            tokens=services.tokens,
+            settings=settings,
+        )
+        valid = validate_request(
+            operation,
+            path_params=request.path_params,
+            query_params=request.query_params,
+            headers=request.headers,
+            body=body,
+            settings=settings,
+        )
+        call = Call(services, request, operation, identity, valid.path, valid.query, valid.provided, valid.body)
+        return handler(call)
+    except problems.Problem as problem:
+        return problems.problem_response(problem, request, settings)
+    except Exception:
+        log.exception("%s %s (%s) failed", request.method, request.url.path, operation.operation_id)
+        return problems.problem_response(problems.internal_error(), request, settings)
+
+
+def _endpoint(
+    services: Services, operations: dict[str, spec.Operation], handlers: Mapping[str, Handler]
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # Starlette routes only the methods given below (405 otherwise) and HEAD along with GET.
+        operation = operations["GET" if request.method == "HEAD" else request.method]
+        body = await request.body() if operation.request_body is not None else b""
+        # Handlers and storage are synchronous; keep them off the event loop.
+        return await run_in_threadpool(_handle, services, handlers[operation.operation_id], operation, request, body)
+
+    return endpoint
+
+
+def api_routes(services: Services, handlers: Mapping[str, Handler]) -> list[Route]:
+    """A route per path template of the spec that has at least one operation served here."""
+    unknown = set(handlers) - {op.operation_id for op in spec.operations()}
+    if unknown:
+        raise RuntimeError(f"handlers for operations the spec does not define: {sorted(unknown)}")
+    by_path: dict[str, dict[str, spec.Operation]] = {}
+    for operation in spec.operations():
+        if operation.operation_id in handlers:
+            by_path.setdefault(operation.path, {})[operation.method] = operation
+    # Literal segments before templated ones, as the spec's own path matching does.
+    ordered = sorted(by_path, key=lambda path: (path.count("{"), path))
+    return [Route(path, _endpoint(services, by_path[path], handlers), methods=[*by_path[path]]) for path in ordered]

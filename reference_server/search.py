@@ -1,0 +1,105 @@
+"""Facility and organisation search: the filters of GET /facilities and GET /organisations.
+
+Filters that the database can answer identically on SQLite and PostgreSQL (municipality, ownership,
+organisation type) run there; the rest run here, where their meaning is exact and the same on both
+databases: Unicode case folding for `q`, the activity taxonomy, the great-circle distance and the
+opening hours in Europe/Stockholm. All filters combine with AND.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import opening_hours, taxonomy
+from .facilities import Facility
+from .organisations import Organisation
+from .settings import Settings
+
+EARTH_RADIUS_M = 6371008.8  # mean Earth radius (IUGG), the sphere the distances are measured on
+
+
+@dataclass(frozen=True)
+class FacilityQuery:
+    activity_type: str | None = None
+    near: tuple[float, float] | None = None
+    radius_m: float = 5000.0
+    open_at: datetime | None = None
+    accessibility: tuple[str, ...] = ()
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    facility: Facility
+    distance_m: float | None = field(default=None)
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance by the haversine formula."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _wanted_types(activity_type: str, settings: Settings) -> frozenset[str]:
+    if settings.fault_active("activity-type-ignores-narrower"):
+        return frozenset({activity_type})
+    return taxonomy.narrower_or_same(activity_type)
+
+
+def _text_matches(q: str, texts: list[str | None], settings: Settings) -> bool:
+    if settings.fault_active("search-case-sensitive"):
+        return any(q in t for t in texts if t)
+    # casefold, not lower: it also folds ß and the like, and å/ä/ö fold like any letter.
+    needle = q.casefold()
+    return any(needle in t.casefold() for t in texts if t)
+
+
+def _offered_types(facility: Facility) -> set[str]:
+    offered = set(facility.activity_types)
+    for unit in facility.units:
+        offered.update(unit.activity_types)
+    return offered
+
+
+def search_facilities(candidates: list[Facility], query: FacilityQuery, settings: Settings) -> list[Hit]:
+    """The matching facilities in the order of the listing: by distance with `near`, else by name; then id."""
+    hits: list[Hit] = []
+    wanted = _wanted_types(query.activity_type, settings) if query.activity_type else None
+    for facility in candidates:
+        if wanted is not None and not wanted & _offered_types(facility):
+            continue
+        if not set(query.accessibility) <= set(facility.accessibility):
+            continue
+        if query.q is not None and not _text_matches(
+            query.q, [facility.name, facility.description, facility.address.get("city")], settings
+        ):
+            continue
+        if query.open_at is not None and not opening_hours.is_open_at(facility.opening_hours, query.open_at, settings):
+            continue
+        distance = None
+        if query.near is not None:
+            distance = distance_m(query.near, (facility.latitude, facility.longitude))
+            if distance > query.radius_m and not settings.fault_active("radius-ignored"):
+                continue
+        hits.append(Hit(facility, distance))
+    if query.near is not None:
+        hits.sort(key=lambda h: (h.distance_m, h.facility.id))
+    else:
+        hits.sort(key=lambda h: (h.facility.name, h.facility.id))
+    return hits
+
+
+def search_organisations(
+    candidates: list[Organisation], *, activity_type: str | None, q: str | None, settings: Settings
+) -> list[Organisation]:
+    """Matching organisations by name, then id; `q` looks at the name, the only free text they have."""
+    wanted = _wanted_types(activity_type, settings) if activity_type else None
+    found = [
+        o
+        for o in candidates
+        if (wanted is None or wanted & set(o.activity_types)) and (q is None or _text_matches(q, [o.name], settings))
+    ]
+    return sorted(found, key=lambda o: (o.name, o.id))

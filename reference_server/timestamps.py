@@ -1,0 +1,51 @@
+"""Reading and writing RFC 3339 instants.
+
+The API always answers in UTC with `Z` at second precision (as in every example of the spec), so
+a client comparing timestamps as strings gets what it set. Input accepts any RFC 3339 offset.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .settings import Settings
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")
+
+
+def utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def record_timestamp(instant: datetime, settings: Settings) -> str:
+    """createdAt / updatedAt of a stored record."""
+    if settings.fault_active("local-timestamps"):
+        # The server's local time leaks out, as when a supplier formats datetime.now() of the host.
+        return instant.astimezone(STOCKHOLM).isoformat(timespec="seconds")
+    return utc_text(instant)
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 date-time (already checked against the schema's format) as a UTC datetime.
+
+    RFC 3339 allows lower-case `t`/`z` and a leap second (`:60`), which `fromisoformat` does not;
+    a leap second is read as the first instant of the next minute. An instant that cannot be
+    expressed in UTC and in Stockholm time (year 1 or 9999 with an offset) is refused here rather
+    than overflowing later.
+    """
+    text = text.upper()
+    leap = _LEAP_SECOND.search(text)
+    if leap:
+        text = _LEAP_SECOND.sub(r"\g<1>59", text)
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("an offset (Z or ±hh:mm) is required")
+    try:
+        instant = (value + timedelta(seconds=1) if leap else value).astimezone(UTC)
+        instant.astimezone(STOCKHOLM)
+    except OverflowError as exc:
+        raise ValueError("the instant is out of the supported range") from exc
+    return instant

@@ -1,0 +1,255 @@
+"""Checking a request against its operation in the spec before any handler sees it.
+
+Parameters arrive as strings; they are coerced to the type their schema names (so `limit=abc`
+fails as "not of type integer" rather than crashing a handler) and then validated with the very
+schemas of the spec. Every offending parameter and body member is reported at once, so a client
+fixes them in one round. Query parameters the operation does not define are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema_rs import ValidationErrorKind
+from starlette.datastructures import Headers, QueryParams
+
+import spec
+
+from . import problems
+from .problems import FieldError
+from .settings import Settings
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_UNKNOWN_MEMBER_KINDS = (ValidationErrorKind.AdditionalProperties, ValidationErrorKind.UnevaluatedProperties)
+
+
+@dataclass(frozen=True)
+class ValidatedRequest:
+    path: dict[str, Any]
+    query: dict[str, Any]  # with the schema's default for each parameter not given
+    provided: frozenset[str]  # names of the query parameters the client actually sent
+    body: Any
+
+
+def _schema_type(schema: dict[str, Any]) -> str | None:
+    kind = spec.resolve(schema).get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _coerce(raw: str, schema: dict[str, Any], name: str, settings: Settings) -> Any:
+    """The value the string stands for under the schema's type; left a string when it is not one."""
+    kind = _schema_type(schema)
+    if kind == "integer":
+        if name in ("limit", "page") and settings.fault_active("validation-500"):
+            return int(raw)  # parsed by hand, trusting the client: a ValueError becomes a 500
+        return int(raw) if _INTEGER.fullmatch(raw) else raw
+    if kind == "number":
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return number if math.isfinite(number) else raw
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(raw, raw)
+    return raw
+
+
+def _parameter_value(parameter: spec.Parameter, values: list[str], settings: Settings) -> tuple[Any, FieldError | None]:
+    schema = parameter.schema
+    if _schema_type(schema) == "array":
+        items = spec.resolve(schema).get("items", {})
+        raw_items = values if parameter.explode else [v for value in values for v in value.split(",")]
+        return [_coerce(v, items, parameter.name, settings) for v in raw_items], None
+    if len(values) > 1:
+        return None, FieldError(parameter.location, "may be given only once", name=parameter.name)
+    return _coerce(values[0], schema, parameter.name, settings), None
+
+
+def _parameters(
+    operation: spec.Operation,
+    path_params: Mapping[str, str],
+    query_params: QueryParams,
+    headers: Headers,
+    settings: Settings,
+) -> tuple[dict[str, Any], dict[str, Any], set[str], list[FieldError]]:
+    path: dict[str, Any] = {}
+    query: dict[str, Any] = {}
+    provided: set[str] = set()
+    errors: list[FieldError] = []
+    for parameter in operation.parameters:
+        if parameter.location == "path":
+            values = [path_params[parameter.name]] if parameter.name in path_params else []
+        elif parameter.location == "query":
+            values = query_params.getlist(parameter.name)
+        elif parameter.location == "header":
+            values = headers.getlist(parameter.name)
+        else:
+            continue
+        target = path if parameter.location == "path" else query
+        if not values:
+            if parameter.required:
+                errors.append(FieldError(parameter.location, "is required", name=parameter.name))
+            elif "default" in spec.resolve(parameter.schema):
+                target[parameter.name] = spec.resolve(parameter.schema)["default"]
+            continue
+        value, error = _parameter_value(parameter, values, settings)
+        if error is not None:
+            errors.append(error)
+            continue
+        for _, message in spec.schema_errors(parameter.schema, value):
+            errors.append(FieldError(parameter.location, message, name=parameter.name))
+        target[parameter.name] = value
+        provided.add(parameter.name)
+    return path, query, provided, errors
+
+
+def _pointer(parts: list[str | int]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text} is out of range")
+    return number
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+    except UnicodeDecodeError as exc:
+        raise problems.body_error("", f"The body is not UTF-8: {exc.reason}.") from exc
+    except json.JSONDecodeError as exc:
+        raise problems.body_error(
+            "", f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
+        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise problems.body_error("", f"The body is not valid JSON: {exc}.") from exc
+
+
+def _unstorable_text(value: str) -> str | None:
+    """Why a string cannot be stored and echoed as it was given, if it cannot.
+
+    JSON allows both a NUL character and a lone UTF-16 surrogate (`"\\ud800"`); neither survives a
+    round trip through PostgreSQL text or a UTF-8 response, so they are refused up front.
+    """
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate, which is not Unicode text"
+    return None
+
+
+def _text_errors(node: Any, path: list[str | int]) -> list[FieldError]:
+    found: list[FieldError] = []
+    if isinstance(node, str):
+        reason = _unstorable_text(node)
+        if reason:
+            found.append(FieldError("body", f"the string {reason}", pointer=_pointer(path)))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found += _text_errors(item, [*path, i])
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            reason = _unstorable_text(key)
+            if reason:
+                readable = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                found.append(FieldError("body", f"the member name {reason}", pointer=_pointer([*path, readable])))
+            else:
+                found += _text_errors(value, [*path, key])
+    return found
+
+
+def _drop_members(instance: Any, path: list[str | int], names: list[str]) -> None:
+    node = instance
+    for part in path:
+        node = node[part]
+    for name in names:
+        node.pop(name, None)
+
+
+def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> list[FieldError]:
+    """Every way the body breaks its schema, each pointing at the member concerned.
+
+    An unknown member is reported at its own pointer (not at the object holding it), and a
+    missing required member at the pointer it should have had, so `errors` names the field.
+    """
+    found: list[FieldError] = []
+    for err in list(spec.validator(schema).iter_errors(instance)):
+        path = list(err.instance_path)
+        kind = err.kind
+        if isinstance(kind, _UNKNOWN_MEMBER_KINDS):
+            if settings.fault_active("unknown-fields-ignored"):
+                _drop_members(instance, path, kind.unexpected)  # "be liberal in what you accept"
+                continue
+            found.extend(
+                FieldError("body", f"unknown field '{name}'", pointer=_pointer([*path, name]))
+                for name in kind.unexpected
+            )
+        elif isinstance(kind, ValidationErrorKind.Required):
+            found.append(
+                FieldError(
+                    "body",
+                    f"required field '{kind.property}' is missing",
+                    pointer=_pointer([*path, kind.property]),
+                )
+            )
+        else:
+            found.append(FieldError("body", err.message, pointer=_pointer(path)))
+    unique: dict[tuple[str | None, str], FieldError] = {}
+    for error in found:
+        unique.setdefault((error.pointer, error.detail), error)
+    return list(unique.values())
+
+
+def _body(operation: spec.Operation, headers: Headers, raw: bytes, settings: Settings) -> tuple[Any, list[FieldError]]:
+    request_body = operation.request_body
+    if request_body is None:
+        return None, []
+    content_type = headers.get("content-type")
+    if not raw and content_type is None:
+        if request_body.get("required", False):
+            return None, [FieldError("body", "a JSON request body is required", pointer="")]
+        return None, []
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    accepted = operation.request_media_types()
+    if media_type not in accepted:
+        sent = media_type or "no content type"
+        raise problems.unsupported_media_type(f"Send the body as {' or '.join(accepted)}, not {sent}.")
+    instance = parse_json(raw)
+    try:
+        unstorable = _text_errors(instance, [])
+        if unstorable:
+            return instance, unstorable
+        return instance, body_errors(request_body["content"][media_type]["schema"], instance, settings)
+    except RecursionError:
+        # Parsed within the JSON parser's depth limit, but too deep to walk again.
+        return instance, [FieldError("body", "the body is nested too deeply", pointer="")]
+
+
+def validate_request(
+    operation: spec.Operation,
+    *,
+    path_params: Mapping[str, str],
+    query_params: QueryParams,
+    headers: Headers,
+    body: bytes,
+    settings: Settings,
+) -> ValidatedRequest:
+    path, query, provided, errors = _parameters(operation, path_params, query_params, headers, settings)
+    instance, errors_in_body = _body(operation, headers, body, settings)
+    errors += errors_in_body
+    if errors:
+        raise problems.validation_error(errors)
+    return ValidatedRequest(path=path, query=query, provided=frozenset(provided), body=instance)

@@ -1,0 +1,254 @@
+"""The reference server's class `core`: API info, conformance, errors, validation, pagination, documents."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from test_server_support import (
+    TestClient,
+    assert_problem,
+    client_for,
+    create,
+    error_names,
+    facility,
+    sqlite_url,
+)
+
+import spec
+from reference_server import core
+from reference_server.taxonomy import activity_types
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with client_for(sqlite_url(tmp_path)) as c:
+        yield c
+
+
+def test_api_info_names_the_standard_version_and_the_product(client: TestClient) -> None:
+    response = client.get("/v1/api-info")
+    assert response.status_code == 200
+    body = response.json()
+    assert spec.schema_errors(spec.openapi()["components"]["schemas"]["ApiInfo"], body) == []
+    assert body["apiVersion"] == spec.version()
+    assert body["product"]["supplier"] == "BoB stewardship body"
+    assert body["documentation"] == "http://testserver/docs"
+
+
+def test_conformance_lists_the_implemented_classes(client: TestClient) -> None:
+    assert client.get("/v1/conformance").json() == {
+        "apiVersion": spec.version(),
+        "conformsTo": ["core", "discovery", "test-interface"],
+    }
+
+
+def test_production_mode_hides_the_test_interface(tmp_path: Path) -> None:
+    with client_for(sqlite_url(tmp_path), production=True) as client:
+        assert client.get("/v1/conformance").json()["conformsTo"] == ["core", "discovery"]
+        for method, path in [("POST", "/v1/test/reset"), ("GET", "/v1/test/clock"), ("POST", "/v1/test/tokens")]:
+            assert_problem(client.request(method, path, json={}), 404, "not-found")
+        assert "/test/" not in client.get("/docs").text
+
+
+def test_openapi_document_and_docs_page_are_served(client: TestClient) -> None:
+    document = client.get("/v1/openapi.yaml")
+    assert document.status_code == 200
+    assert document.headers["content-type"].startswith("application/yaml")
+    assert yaml.safe_load(document.text)["info"]["version"] == spec.version()
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for op in spec.operations():
+        assert f'id="op-{op.operation_id}"' in page.text
+    assert 'id="schema-Facility"' in page.text
+    assert "<script" not in page.text
+
+
+def test_unknown_path_is_a_not_found_problem(client: TestClient) -> None:
+    assert_problem(client.get("/v1/no-such-thing"), 404, "not-found")
+    assert_problem(client.get("/v1/facilities/"), 404, "not-found")  # no redirects, no guessing
+    assert_problem(client.get("/elsewhere"), 404, "not-found")
+
+
+def test_wrong_method_is_a_problem_with_allow(client: TestClient) -> None:
+    response = client.delete("/v1/facilities")
+    assert_problem(response, 405, "method-not-allowed")
+    assert response.headers["allow"] == "GET, HEAD"
+    assert client.patch("/v1/test/clock").headers["allow"] == "DELETE, GET, HEAD, PUT"
+
+
+def test_head_is_answered_like_get(client: TestClient) -> None:
+    response = client.head("/v1/api-info")
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_invalid_query_parameters_are_all_named(client: TestClient) -> None:
+    problem = assert_problem(
+        client.get("/v1/facilities", params={"limit": "abc", "page": "0", "municipalityCode": "180"}),
+        400,
+        "validation-error",
+    )
+    assert error_names(problem) == {"limit", "page", "municipalityCode"}
+    assert all(e["in"] == "query" for e in problem["errors"])
+    for name in ("limit", "page", "municipalityCode"):
+        assert name in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"page": "-1"}, "page"),
+        ({"page": ""}, "page"),
+        ({"near": "59.3"}, "near"),
+        ({"near": "95.0,18.0"}, "near"),
+        ({"radius": "100"}, "radius"),  # radius without near
+        ({"near": "59.3,18.0", "radius": "0"}, "radius"),
+        ({"openAt": "2026-12-01T18:30:00"}, "openAt"),  # no offset
+        ({"openAt": "tomorrow"}, "openAt"),
+        ({"activityType": "quidditch"}, "activityType"),
+        ({"activityType": "Not An Id"}, "activityType"),
+        ({"accessibility": ["lift", "teleporter"]}, "accessibility"),
+        ({"ownership": "borrowed"}, "ownership"),
+        ({"q": ""}, "q"),
+        ({"limit": ["5", "6"]}, "limit"),
+    ],
+)
+def test_each_invalid_search_parameter_gives_400_naming_it(client: TestClient, params: dict, name: str) -> None:
+    problem = assert_problem(client.get("/v1/facilities", params=params), 400, "validation-error")
+    assert error_names(problem) == {name}
+
+
+def test_unknown_query_parameters_are_ignored(client: TestClient) -> None:
+    assert client.get("/v1/facilities", params={"colour": "blue"}).status_code == 200
+
+
+def test_invalid_path_parameter_is_400_and_unknown_id_404(client: TestClient) -> None:
+    problem = assert_problem(client.get("/v1/facilities/bad id!"), 400, "validation-error")
+    assert problem["errors"] == [{"in": "path", "name": "facilityId", "detail": problem["errors"][0]["detail"]}]
+    assert_problem(client.get("/v1/facilities/8a3c1f27-9e4b-4d2a-b7c6-5e8f9a0b1c2d"), 404, "not-found")
+    assert_problem(client.get("/v1/units/nope"), 404, "not-found")
+    assert_problem(client.get("/v1/organisations/nope"), 404, "not-found")
+    assert_problem(client.get("/v1/facilities/nope/units"), 404, "not-found")
+
+
+def test_body_that_is_not_json_gives_415_and_changes_nothing(client: TestClient) -> None:
+    response = client.post("/v1/test/fixtures", content=b"persons=1", headers={"content-type": "text/plain"})
+    assert_problem(response, 415, "unsupported-media-type")
+    no_type = client.post("/v1/test/fixtures", content=b'{"persons": []}', headers={"content-type": ""})
+    assert_problem(no_type, 415, "unsupported-media-type")
+    assert client.get("/v1/facilities").json()["totalItems"] == 0
+
+
+@pytest.mark.parametrize("raw", [b"{", b"", b"\xff\xfe", b'{"facilities": [NaN]}', b'{"a": 1e999}', b"[" * 100000])
+def test_malformed_json_gives_400(client: TestClient, raw: bytes) -> None:
+    response = client.post("/v1/test/fixtures", content=raw, headers={"content-type": "application/json"})
+    problem = assert_problem(response, 400, "validation-error")
+    assert problem["errors"][0]["in"] == "body"
+
+
+def test_missing_body_gives_400(client: TestClient) -> None:
+    problem = assert_problem(client.post("/v1/test/tokens"), 400, "validation-error")
+    assert problem["errors"][0]["in"] == "body"
+
+
+def test_charset_parameter_is_fine(client: TestClient) -> None:
+    response = client.post(
+        "/v1/test/tokens",
+        content=b'{"persona": "case-officer", "municipalityCode": "0180"}',
+        headers={"content-type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 201
+
+
+def test_unknown_fields_are_refused_at_their_own_pointer(client: TestClient) -> None:
+    body = {
+        "facilities": [{**facility("f"), "colour": "red", "address": {**facility("f")["address"], "floor": 2}}],
+        "extra": True,
+    }
+    problem = assert_problem(client.post("/v1/test/fixtures", json=body), 400, "validation-error")
+    assert error_names(problem) == {"/facilities/0/colour", "/facilities/0/address/floor", "/extra"}
+    assert client.get("/v1/facilities").json()["totalItems"] == 0
+
+
+def test_missing_required_field_points_at_it(client: TestClient) -> None:
+    problem = assert_problem(client.put("/v1/test/clock", json={"frozen": True}), 400, "validation-error")
+    assert error_names(problem) == {"/now"}
+
+
+def test_unexpected_error_is_a_500_problem_without_internals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(call: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setitem(core.HANDLERS, "getApiInfo", explode)
+    with client_for(sqlite_url(tmp_path)) as client:
+        response = client.get("/v1/api-info")
+    problem = assert_problem(response, 500, "internal-error")
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert problem["instance"] == "/v1/api-info"
+
+
+def test_pagination_defaults_limits_and_walks(client: TestClient) -> None:
+    every = [t["id"] for t in activity_types()]
+    first = client.get("/v1/activity-types").json()
+    assert (first["page"], first["limit"], first["totalItems"]) == (1, 20, len(every))
+    assert first["totalPages"] == -(-len(every) // 20)
+    walked = []
+    for page in range(1, len(every) // 7 + 2):
+        body = client.get("/v1/activity-types", params={"limit": 7, "page": page}).json()
+        walked += [t["id"] for t in body["items"]]
+    assert walked == every  # each exactly once, in the taxonomy file's order
+    beyond = client.get("/v1/activity-types", params={"limit": 7, "page": 99}).json()
+    assert beyond["items"] == [] and beyond["totalItems"] == len(every)
+    assert len(client.get("/v1/activity-types", params={"limit": 100}).json()["items"]) == len(every)
+
+
+def test_empty_list_has_zero_pages(client: TestClient) -> None:
+    assert client.get("/v1/facilities").json() == {
+        "items": [],
+        "page": 1,
+        "limit": 20,
+        "totalItems": 0,
+        "totalPages": 0,
+    }
+
+
+def test_timestamps_are_utc_with_z(client: TestClient) -> None:
+    create(client, facilities=[facility("f", units=[{"ref": "u", "name": "Hall A"}])])
+    item = client.get("/v1/facilities").json()["items"][0]
+    for stamp in (item["createdAt"], item["updatedAt"], item["units"][0]["createdAt"]):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp)
+
+
+def test_every_response_matches_its_documented_schema(client: TestClient) -> None:
+    """A walk over the anonymous operations, validating bodies against the spec's response schemas."""
+    ids = create(
+        client,
+        facilities=[facility("f", units=[{"ref": "u", "name": "Hall A"}])],
+        organisations=[
+            {"ref": "o", "name": "O", "organisationNumber": "8020001234", "type": "company", "municipalityCode": "0180"}
+        ],
+    )
+    paths = {
+        "getApiInfo": "/v1/api-info",
+        "getConformance": "/v1/conformance",
+        "listActivityTypes": "/v1/activity-types",
+        "listFacilities": "/v1/facilities?near=59.33,18.06",
+        "getFacility": f"/v1/facilities/{ids['f']}",
+        "listFacilityUnits": f"/v1/facilities/{ids['f']}/units",
+        "getUnit": f"/v1/units/{ids['u']}",
+        "listOrganisations": "/v1/organisations",
+        "getOrganisation": f"/v1/organisations/{ids['o']}",
+        "getTestClock": "/v1/test/clock",
+    }
+    for operation_id, path in paths.items():
+        response = client.get(path)
+        documented = spec.operation(operation_id).response_spec(response.status_code)
+        assert documented is not None, (operation_id, response.status_code)
+        schema = documented["content"]["application/json"]["schema"]
+        assert spec.schema_errors(schema, response.json()) == [], operation_id

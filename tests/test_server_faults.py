@@ -1,0 +1,196 @@
+"""Every injectable fault really changes the server's behaviour, in the way its description says.
+
+The harness's own tests prove that certification catches each fault; these prove the faults exist,
+so a fault that silently stopped misbehaving cannot make the harness look better than it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_server_support import (
+    TestClient,
+    assert_problem,
+    bearer,
+    client_for,
+    create,
+    facility,
+    organisation,
+    person,
+    sqlite_url,
+    token,
+)
+
+import spec
+from reference_server.faults import FAULTS
+
+
+def _registry(client: TestClient) -> dict[str, str]:
+    return create(
+        client,
+        persons=[person("asa")],
+        organisations=[organisation("ifk", representatives=[{"personRef": "asa", "role": "chair"}])],
+    )
+
+
+def api_info_missing_version(client: TestClient) -> None:
+    assert "apiVersion" not in client.get("/v1/api-info").json()
+
+
+def plain_text_errors(client: TestClient) -> None:
+    response = client.get("/v1/facilities/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/plain") and response.text == "Not Found"
+
+
+def validation_500(client: TestClient) -> None:
+    assert_problem(client.get("/v1/facilities", params={"limit": "ten"}), 500, "internal-error")
+    assert_problem(client.get("/v1/facilities", params={"limit": "0"}), 400, "validation-error")
+
+
+def pagination_ignores_limit(client: TestClient) -> None:
+    create(client, facilities=[facility(str(i)) for i in range(30)])
+    body = client.get("/v1/facilities", params={"limit": 5}).json()
+    assert body["limit"] == 5 and len(body["items"]) == 30
+
+
+def pagination_repeats_items(client: TestClient) -> None:
+    create(client, facilities=[facility(str(i), f"Hall {i:02d}") for i in range(6)])
+    first = client.get("/v1/facilities", params={"limit": 3}).json()["items"]
+    second = client.get("/v1/facilities", params={"limit": 3, "page": 2}).json()["items"]
+    assert second[0] == first[-1]
+
+
+def local_timestamps(client: TestClient) -> None:
+    create(client, facilities=[facility("f")])
+    stamp = client.get("/v1/facilities").json()["items"][0]["createdAt"]
+    assert stamp.endswith(("+01:00", "+02:00"))
+
+
+def invalid_token_treated_as_anonymous(client: TestClient) -> None:
+    assert client.get("/v1/api-info", headers=bearer("garbage")).status_code == 200
+    assert_problem(client.get("/v1/me", headers=bearer("garbage")), 401, "unauthorized")
+
+
+def expired_token_accepted(client: TestClient) -> None:
+    issued = client.post(
+        "/v1/test/tokens", json={"persona": "case-officer", "municipalityCode": "0180", "expiresIn": 1}
+    ).json()
+    client.put("/v1/test/clock", json={"now": "2099-01-01T00:00:00Z", "frozen": True})
+    assert client.get("/v1/me", headers=bearer(issued["accessToken"])).status_code == 200
+
+
+def representatives_readable_by_anyone_authenticated(client: TestClient) -> None:
+    ids = _registry(client)
+    stranger = token(client, "case-officer", municipalityCode="2480")
+    assert client.get(f"/v1/organisations/{ids['ifk']}/representatives", headers=bearer(stranger)).status_code == 200
+
+
+def unmasked_personnummer(client: TestClient) -> None:
+    ids = _registry(client)
+    staff = token(client, "case-officer", municipalityCode="0180")
+    body = client.get(f"/v1/organisations/{ids['ifk']}/representatives", headers=bearer(staff)).json()
+    assert body["items"][0]["personalIdentityNumber"] == "198004120007"
+
+
+def organisation_leaks_representatives(client: TestClient) -> None:
+    ids = _registry(client)
+    assert "198004120007" in client.get(f"/v1/organisations/{ids['ifk']}").text
+
+
+def conformance_lists_unknown_class(client: TestClient) -> None:
+    declared = client.get("/v1/conformance").json()["conformsTo"]
+    assert "bookings" in declared and "bookings" not in spec.class_ids()
+
+
+def radius_ignored(client: TestClient) -> None:
+    create(client, facilities=[facility("far", position={"latitude": 57.7, "longitude": 11.97})])
+    items = client.get("/v1/facilities", params={"near": "59.3326,18.0649", "radius": 1000}).json()["items"]
+    assert len(items) == 1 and items[0]["distanceMeters"] > 100000
+
+
+def openat_ignores_exceptions(client: TestClient) -> None:
+    hours = {
+        "weekly": [{"day": "thursday", "opens": "06:00", "closes": "22:00"}],
+        "exceptions": [{"date": "2026-12-24", "closed": True}],
+    }
+    create(client, facilities=[facility("f", openingHours=hours)])
+    assert client.get("/v1/facilities", params={"openAt": "2026-12-24T10:00:00+01:00"}).json()["totalItems"] == 1
+
+
+def openat_in_utc(client: TestClient) -> None:
+    create(
+        client,
+        facilities=[facility("f", openingHours={"weekly": [{"day": "monday", "opens": "06:00", "closes": "07:00"}]})],
+    )
+    # 06:30 UTC is 07:30 in Stockholm: closed, but open by the UTC wall clock.
+    assert client.get("/v1/facilities", params={"openAt": "2026-11-30T06:30:00Z"}).json()["totalItems"] == 1
+
+
+def search_case_sensitive(client: TestClient) -> None:
+    create(client, facilities=[facility("f", "Östermalms IP")])
+    assert client.get("/v1/facilities", params={"q": "östermalm"}).json()["totalItems"] == 0
+    assert client.get("/v1/facilities", params={"q": "Östermalm"}).json()["totalItems"] == 1
+
+
+def activity_type_ignores_narrower(client: TestClient) -> None:
+    create(client, facilities=[facility("f", activityTypes=["floorball"])])
+    assert client.get("/v1/facilities", params={"activityType": "ball-sports"}).json()["totalItems"] == 0
+    assert client.get("/v1/facilities", params={"activityType": "floorball"}).json()["totalItems"] == 1
+
+
+def fixtures_not_atomic(client: TestClient) -> None:
+    body = {"facilities": [facility("ok"), facility("bad", activityTypes=["quidditch"])]}
+    assert_problem(client.post("/v1/test/fixtures", json=body), 400, "validation-error")
+    assert client.get("/v1/facilities").json()["totalItems"] == 1
+
+
+def clock_not_applied(client: TestClient) -> None:
+    answer = client.put("/v1/test/clock", json={"now": "2030-01-01T00:00:00Z", "frozen": True}).json()
+    assert answer == {"now": "2030-01-01T00:00:00Z", "frozen": True}
+    assert client.get("/v1/test/clock").json()["frozen"] is False
+
+
+def reset_keeps_organisations(client: TestClient) -> None:
+    _registry(client)
+    create(client, facilities=[facility("f")])
+    assert client.post("/v1/test/reset").status_code == 204
+    assert client.get("/v1/organisations").json()["totalItems"] == 1
+    assert client.get("/v1/facilities").json()["totalItems"] == 0
+
+
+def unknown_fields_ignored(client: TestClient) -> None:
+    body = {"facilities": [{**facility("f"), "colour": "red", "address": {**facility("f")["address"], "floor": 2}}]}
+    ids = create(client, **body)
+    stored = client.get(f"/v1/facilities/{ids['f']}").json()
+    assert "colour" not in stored and "floor" not in stored["address"]
+
+
+def missing_unit_facility_id(client: TestClient) -> None:
+    ids = create(client, facilities=[facility("f", units=[{"ref": "u", "name": "A"}])])
+    assert "facilityId" not in client.get(f"/v1/units/{ids['u']}").json()
+    assert "facilityId" not in client.get(f"/v1/facilities/{ids['f']}").json()["units"][0]
+
+
+SCENARIOS: dict[str, Callable[[TestClient], Any]] = {name: globals()[name.replace("-", "_")] for name in FAULTS}
+
+
+def test_every_fault_names_known_requirements() -> None:
+    for fault in FAULTS.values():
+        assert fault.requirements and set(fault.requirements) <= spec.requirement_ids(), fault.name
+        assert fault.description
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_the_fault_misbehaves(tmp_path: Path, name: str) -> None:
+    with client_for(sqlite_url(tmp_path), fault=name) as client:
+        SCENARIOS[name](client)
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_without_the_fault_the_scenario_fails(tmp_path: Path, name: str) -> None:
+    with client_for(sqlite_url(tmp_path)) as client, pytest.raises(AssertionError):
+        SCENARIOS[name](client)

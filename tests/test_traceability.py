@@ -1,0 +1,36 @@
+"""Every requirement maps to checks, and every fault to requirements (BRIEF §4, traceability)."""
+
+from __future__ import annotations
+
+import spec
+from conformance import synthetic
+from conformance.registry import all_checks
+from reference_server.faults import FAULTS
+
+
+def test_every_must_requirement_has_a_check() -> None:
+    verified = {req for check in all_checks() for req in check.requirements}
+    verified |= {s.requirement for s in synthetic.ALL}
+    musts = {r["id"] for r in spec.requirements() if r["level"] == "MUST"}
+    assert sorted(musts - verified) == []
+
+
+def test_checks_name_known_requirements_of_their_own_class_or_core() -> None:
+    classes = {r["id"]: r["class"] for r in spec.requirements()}
+    for check in all_checks():
+        assert check.requirements, check.id
+        for req in check.requirements:
+            assert req in classes, (check.id, req)
+            assert classes[req] in (check.cls, "core"), (check.id, req)
+
+
+def test_check_ids_are_unique() -> None:
+    ids = [c.id for c in all_checks()]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_fault_names_known_requirements() -> None:
+    assert len(FAULTS) >= 8
+    for fault in FAULTS.values():
+        assert fault.requirements and set(fault.requirements) <= spec.requirement_ids(), fault.name
+        assert fault.description
