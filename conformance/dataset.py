@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 import spec
 from conformance.personnummer import luhn_valid
 
@@ -31,33 +29,29 @@ MUNICIPALITIES = (
     ("1480", "Göteborg", 57.7089, 11.9746),
     ("2480", "Umeå", 63.8258, 20.2630),
 )
-NAME_STEMS = ("Ängby", "Östermalms", "Åby", "Backa", "Sörby", "Kvarnby", "Lövsta", "Granby", "Ekhagens",
-              "Björkviks", "Tallbacka", "Strand", "Älvsjö", "Hagaby")
-NAME_KINDS = ("sporthall", "idrottsplats", "simhall", "ishall", "bollhall", "föreningslokal", "ridhus",
-              "aktivitetshus")
+NAME_STEMS = (
+    "Ängby",
+    "Östermalms",
+    "Åby",
+    "Backa",
+    "Sörby",
+    "Kvarnby",
+    "Lövsta",
+    "Granby",
+    "Ekhagens",
+    "Björkviks",
+    "Tallbacka",
+    "Strand",
+    "Älvsjö",
+    "Hagaby",
+)
+NAME_KINDS = ("sporthall", "idrottsplats", "simhall", "ishall", "bollhall", "föreningslokal", "ridhus", "aktivitetshus")
+CLUB_KINDS = ("IF", "BK", "Ridklubb", "Simsällskap", "Dansförening")
 STREETS = ("Storgatan", "Skolvägen", "Idrottsvägen", "Kyrkogatan", "Parkvägen", "Ängsvägen")
 GIVEN = ("Åsa", "Örjan", "Märta", "Lars", "Fatima", "Jonas", "Elin", "Ahmed", "Karin", "Sven")
 FAMILY = ("Öberg", "Åkesson", "Lindqvist", "Nilsson", "Hassan", "Ek", "Strand", "Berg")
 ACCESSIBILITY = tuple(spec.openapi()["components"]["schemas"]["AccessibilityFeature"]["enum"])
 AMENITIES = tuple(spec.openapi()["components"]["schemas"]["Amenity"]["enum"])
-
-
-def activity_types() -> list[dict[str, Any]]:
-    with (spec.SPEC_ROOT / "v1" / "activity-types.yaml").open(encoding="utf-8") as f:
-        return list(yaml.safe_load(f)["activityTypes"])
-
-
-def narrower_or_same(type_id: str) -> set[str]:
-    """The type and every type below it in the taxonomy."""
-    children: dict[str | None, list[str]] = {}
-    for t in activity_types():
-        children.setdefault(t["parentId"], []).append(t["id"])
-    found, todo = set(), [type_id]
-    while todo:
-        current = todo.pop()
-        found.add(current)
-        todo.extend(children.get(current, []))
-    return found
 
 
 def luhn_digit(digits: str) -> int:
@@ -89,7 +83,9 @@ def offset_position(centre: tuple[float, float], metres: float, bearing: float) 
     lat, lon = map(math.radians, centre)
     d = metres / EARTH_RADIUS_M
     lat2 = math.asin(math.sin(lat) * math.cos(d) + math.cos(lat) * math.sin(d) * math.cos(bearing))
-    lon2 = lon + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(lat), math.cos(d) - math.sin(lat) * math.sin(lat2))
+    lon2 = lon + math.atan2(
+        math.sin(bearing) * math.sin(d) * math.cos(lat), math.cos(d) - math.sin(lat) * math.sin(lat2)
+    )
     return round(math.degrees(lat2), 6), round(math.degrees(lon2), 6)
 
 
@@ -105,9 +101,7 @@ def is_open(opening_hours: dict[str, Any], instant: datetime) -> bool:
         if exc["date"] == today.isoformat():
             return not exc["closed"] and _hhmm(exc["opens"]) <= now < _hhmm(exc["closes"])
     day = WEEKDAYS[today.weekday()]
-    return any(
-        w["day"] == day and _hhmm(w["opens"]) <= now < _hhmm(w["closes"]) for w in opening_hours["weekly"]
-    )
+    return any(w["day"] == day and _hhmm(w["opens"]) <= now < _hhmm(w["closes"]) for w in opening_hours["weekly"])
 
 
 @dataclass
@@ -129,7 +123,7 @@ class DiscoveryData:
         return {self.ids[f["ref"]] for f in self.facilities if predicate is None or predicate(f)}
 
     def offers(self, facility: dict[str, Any], type_id: str) -> bool:
-        wanted = narrower_or_same(type_id)
+        wanted = spec.narrower_or_same(type_id)
         offered = set(facility.get("activityTypes", []))
         for unit in facility.get("units", []):
             offered |= set(unit.get("activityTypes", []))
@@ -148,33 +142,37 @@ def _opening_hours(rng: random.Random) -> dict[str, Any]:
 
 def build_discovery_data(rng: random.Random, label: str) -> DiscoveryData:
     """A varied data set: facilities in several municipalities at known distances from each centre."""
-    leaf_types = [t["id"] for t in activity_types() if t["parentId"] is not None]
+    leaf_types = [t["id"] for t in spec.activity_types() if t["parentId"] is not None]
     persons = []
     for i in range(6):
-        persons.append({
-            "ref": f"{label}-person-{i}",
-            "personalIdentityNumber": personnummer(rng),
-            "givenName": rng.choice(GIVEN),
-            "familyName": rng.choice(FAMILY),
-            "email": f"person{i}@example.org",
-            "phone": f"+4670{rng.randint(1000000, 9999999)}",
-        })
+        persons.append(
+            {
+                "ref": f"{label}-person-{i}",
+                "personalIdentityNumber": personnummer(rng),
+                "givenName": rng.choice(GIVEN),
+                "familyName": rng.choice(FAMILY),
+                "email": f"person{i}@example.org",
+                "phone": f"+4670{rng.randint(1000000, 9999999)}",
+            }
+        )
     organisations = []
     for i in range(6):
         code, city, *_ = MUNICIPALITIES[i % 3]
-        organisations.append({
-            "ref": f"{label}-org-{i}",
-            "name": f"{rng.choice(NAME_STEMS)} {rng.choice(('IF', 'BK', 'Ridklubb', 'Simsällskap', 'Dansförening'))} {i}",
-            "organisationNumber": organisation_number(rng),
-            "type": "association" if i % 3 else "company",
-            "municipalityCode": code,
-            "activityTypes": rng.sample(leaf_types, 2),
-            "email": f"kansli{i}@example.org",
-            "representatives": [
-                {"personRef": persons[i]["ref"], "role": "chair"},
-                {"personRef": persons[(i + 1) % len(persons)]["ref"], "role": "booking-contact"},
-            ],
-        })
+        organisations.append(
+            {
+                "ref": f"{label}-org-{i}",
+                "name": f"{rng.choice(NAME_STEMS)} {rng.choice(CLUB_KINDS)} {i}",
+                "organisationNumber": organisation_number(rng),
+                "type": "association" if i % 3 else "company",
+                "municipalityCode": code,
+                "activityTypes": rng.sample(leaf_types, 2),
+                "email": f"kansli{i}@example.org",
+                "representatives": [
+                    {"personRef": persons[i]["ref"], "role": "chair"},
+                    {"personRef": persons[(i + 1) % len(persons)]["ref"], "role": "booking-contact"},
+                ],
+            }
+        )
     facilities = []
     for i in range(RANDOM_FACILITIES):
         code, city, lat, lon = MUNICIPALITIES[i % 3]
@@ -183,30 +181,38 @@ def build_discovery_data(rng: random.Random, label: str) -> DiscoveryData:
         position = offset_position((lat, lon), metres, rng.uniform(0, 2 * math.pi))
         units = []
         for u in range(rng.randint(1, 3)):
-            units.append({
-                "ref": f"{label}-fac-{i}-unit-{u}",
-                "name": f"{rng.choice(('Hall', 'Sal', 'Bana', 'Plan', 'Rum'))} {chr(65 + u)}",
-                "activityTypes": rng.sample(leaf_types, rng.randint(1, 2)),
-                "accessibility": rng.sample(ACCESSIBILITY, rng.randint(0, 2)),
-                "amenities": rng.sample(AMENITIES, rng.randint(0, 2)),
-                "capacity": rng.randint(10, 200),
-                "areaSquareMeters": rng.randint(40, 1200),
-            })
-        facilities.append({
-            "ref": f"{label}-fac-{i}",
-            "name": f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_KINDS)} {i}",
-            "description": rng.choice(("Nyrenoverad", "Med omklädningsrum", "Centralt belägen", "Nära skolan")) + ".",
-            "municipalityCode": code,
-            "address": {"street": f"{rng.choice(STREETS)} {rng.randint(1, 90)}",
-                        "postalCode": f"{rng.randint(100, 999)} {rng.randint(10, 99)}", "city": city},
-            "position": {"latitude": position[0], "longitude": position[1]},
-            "ownership": rng.choice(("owned", "rented")),
-            "accessibility": rng.sample(ACCESSIBILITY, rng.randint(0, 3)),
-            "amenities": rng.sample(AMENITIES, rng.randint(0, 3)),
-            "activityTypes": rng.sample(leaf_types, rng.randint(0, 1)),
-            "openingHours": _opening_hours(rng),
-            "units": units,
-        })
+            units.append(
+                {
+                    "ref": f"{label}-fac-{i}-unit-{u}",
+                    "name": f"{rng.choice(('Hall', 'Sal', 'Bana', 'Plan', 'Rum'))} {chr(65 + u)}",
+                    "activityTypes": rng.sample(leaf_types, rng.randint(1, 2)),
+                    "accessibility": rng.sample(ACCESSIBILITY, rng.randint(0, 2)),
+                    "amenities": rng.sample(AMENITIES, rng.randint(0, 2)),
+                    "capacity": rng.randint(10, 200),
+                    "areaSquareMeters": rng.randint(40, 1200),
+                }
+            )
+        facilities.append(
+            {
+                "ref": f"{label}-fac-{i}",
+                "name": f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_KINDS)} {i}",
+                "description": rng.choice(("Nyrenoverad", "Med omklädningsrum", "Centralt belägen", "Nära skolan"))
+                + ".",
+                "municipalityCode": code,
+                "address": {
+                    "street": f"{rng.choice(STREETS)} {rng.randint(1, 90)}",
+                    "postalCode": f"{rng.randint(100, 999)} {rng.randint(10, 99)}",
+                    "city": city,
+                },
+                "position": {"latitude": position[0], "longitude": position[1]},
+                "ownership": rng.choice(("owned", "rented")),
+                "accessibility": rng.sample(ACCESSIBILITY, rng.randint(0, 3)),
+                "amenities": rng.sample(AMENITIES, rng.randint(0, 3)),
+                "activityTypes": rng.sample(leaf_types, rng.randint(0, 1)),
+                "openingHours": _opening_hours(rng),
+                "units": units,
+            }
+        )
     facilities += special_facilities(label)
     return DiscoveryData(body={"persons": persons, "organisations": organisations, "facilities": facilities})
 
@@ -233,23 +239,35 @@ def special_facilities(label: str) -> list[dict[str, Any]]:
         "activityTypes": [],
     }
     return [
-        {**base, "ref": f"{label}-dst", "name": "Sommartidens morgonsim",
-         "position": {"latitude": lat + 0.01, "longitude": lon},
-         "openingHours": {"weekly": [{"day": "sunday", "opens": "06:00", "closes": "07:00"}], "exceptions": []},
-         "units": [{"ref": f"{label}-dst-unit", "name": "Bana 1", "activityTypes": ["lane-swimming"]}]},
-        {**base, "ref": f"{label}-exceptions", "name": "Östra Ärlans föreningshus",
-         "position": {"latitude": lat - 0.01, "longitude": lon},
-         "openingHours": {
-             "weekly": [{"day": "monday", "opens": "08:00", "closes": "20:00"}],
-             "exceptions": [
-                 {"date": "2026-12-07", "closed": True, "reason": "Stängt för underhåll"},
-                 {"date": "2026-12-06", "closed": False, "opens": "10:00", "closes": "14:00",
-                  "reason": "Öppet hus"},
-                 {"date": "2026-12-14", "closed": False, "opens": "08:00", "closes": "12:00"},
-             ]},
-         "units": [{"ref": f"{label}-exceptions-unit", "name": "Möteslokal", "activityTypes": ["meetings"]}]},
-        {**base, "ref": f"{label}-futsal", "name": "ÄLVSBYNS FUTSALHALL",
-         "position": {"latitude": lat, "longitude": lon + 0.02},
-         "openingHours": {"weekly": [], "exceptions": []},
-         "units": [{"ref": f"{label}-futsal-unit", "name": "Plan 1", "activityTypes": ["futsal"]}]},
+        {
+            **base,
+            "ref": f"{label}-dst",
+            "name": "Sommartidens morgonsim",
+            "position": {"latitude": lat + 0.01, "longitude": lon},
+            "openingHours": {"weekly": [{"day": "sunday", "opens": "06:00", "closes": "07:00"}], "exceptions": []},
+            "units": [{"ref": f"{label}-dst-unit", "name": "Bana 1", "activityTypes": ["lane-swimming"]}],
+        },
+        {
+            **base,
+            "ref": f"{label}-exceptions",
+            "name": "Östra Ärlans föreningshus",
+            "position": {"latitude": lat - 0.01, "longitude": lon},
+            "openingHours": {
+                "weekly": [{"day": "monday", "opens": "08:00", "closes": "20:00"}],
+                "exceptions": [
+                    {"date": "2026-12-07", "closed": True, "reason": "Stängt för underhåll"},
+                    {"date": "2026-12-06", "closed": False, "opens": "10:00", "closes": "14:00", "reason": "Öppet hus"},
+                    {"date": "2026-12-14", "closed": False, "opens": "08:00", "closes": "12:00"},
+                ],
+            },
+            "units": [{"ref": f"{label}-exceptions-unit", "name": "Möteslokal", "activityTypes": ["meetings"]}],
+        },
+        {
+            **base,
+            "ref": f"{label}-futsal",
+            "name": "ÄLVSBYNS FUTSALHALL",
+            "position": {"latitude": lat, "longitude": lon + 0.02},
+            "openingHours": {"weekly": [], "exceptions": []},
+            "units": [{"ref": f"{label}-futsal-unit", "name": "Plan 1", "activityTypes": ["futsal"]}],
+        },
     ]

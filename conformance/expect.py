@@ -55,21 +55,15 @@ class Expectation:
         if status is not None:
             self.status(status)
         if self.response.media_type != spec.PROBLEM_JSON:
-            raise self._fail(
-                f"expected content type {spec.PROBLEM_JSON}", spec.PROBLEM_JSON, self.response.media_type
-            )
+            raise self._fail(f"expected content type {spec.PROBLEM_JSON}", spec.PROBLEM_JSON, self.response.media_type)
         body = self.json()
         if not isinstance(body, dict):
             raise self._fail("expected a problem object", "object", type(body).__name__)
         missing = [m for m in ("type", "title", "status", "detail") if m not in body]
         if missing:
-            raise self._fail(
-                f"problem lacks {', '.join(missing)}", ["type", "title", "status", "detail"], sorted(body)
-            )
+            raise self._fail(f"problem lacks {', '.join(missing)}", ["type", "title", "status", "detail"], sorted(body))
         if body["status"] != self.response.status_code:
-            raise self._fail(
-                "problem status differs from the HTTP status", self.response.status_code, body["status"]
-            )
+            raise self._fail("problem status differs from the HTTP status", self.response.status_code, body["status"])
         if type_suffix is not None:
             ptype = str(body["type"])
             if not (ptype.endswith(":" + type_suffix) or ptype.endswith("/" + type_suffix)):

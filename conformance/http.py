@@ -143,15 +143,11 @@ class RecordingClient:
         sent_headers = dict(headers or {})
         if self.credential is not None:
             sent_headers["Authorization"] = f"Bearer {self.credential.token}"
-        request = self.http.build_request(
-            method, path, params=params, json=json, content=content, headers=sent_headers
-        )
+        request = self.http.build_request(method, path, params=params, json=json, content=content, headers=sent_headers)
         try:
             raw = self.http.send(request)
         except httpx.TimeoutException:
-            raise Unreachable(
-                f"{method} {request.url}: no response within {self.http.timeout.read} s"
-            ) from None
+            raise Unreachable(f"{method} {request.url}: no response within {self.http.timeout.read} s") from None
         except httpx.TransportError as exc:
             raise Unreachable(f"{method} {request.url}: {str(exc) or type(exc).__name__}") from None
         return Response(raw, self._record(request, raw, off_spec=off_spec))

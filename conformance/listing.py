@@ -12,8 +12,9 @@ from .http import RecordingClient
 MAX_PAGES = 200
 
 
-def walk(client: RecordingClient, path: str, params: Mapping[str, Any] | None = None, *,
-         limit: int = 100) -> list[dict[str, Any]]:
+def walk(
+    client: RecordingClient, path: str, params: Mapping[str, Any] | None = None, *, limit: int = 100
+) -> list[dict[str, Any]]:
     """Every item of a list, page by page, failing on pages that contradict each other."""
     items: list[dict[str, Any]] = []
     page, total_pages = 1, 1
@@ -21,19 +22,30 @@ def walk(client: RecordingClient, path: str, params: Mapping[str, Any] | None = 
         ensure(page <= MAX_PAGES, f"{path}: more than {MAX_PAGES} pages", expected=MAX_PAGES, actual=page)
         response = client.get(path, params={**(params or {}), "limit": limit, "page": page})
         body = expect(response).status(200).json()
-        ensure(body.get("page") == page and body.get("limit") == limit,
-               f"{path}: page {page} with limit {limit} answered page {body.get('page')} limit {body.get('limit')}",
-               expected={"page": page, "limit": limit}, actual={k: body.get(k) for k in ("page", "limit")},
-               response=response)
+        ensure(
+            body.get("page") == page and body.get("limit") == limit,
+            f"{path}: page {page} with limit {limit} answered page {body.get('page')} limit {body.get('limit')}",
+            expected={"page": page, "limit": limit},
+            actual={k: body.get(k) for k in ("page", "limit")},
+            response=response,
+        )
         total = body.get("totalItems", 0)
         total_pages = body.get("totalPages", 0)
-        ensure(total_pages == math.ceil(total / limit),
-               f"{path}: totalPages {total_pages} does not fit totalItems {total} at limit {limit}",
-               expected=math.ceil(total / limit), actual=total_pages, response=response)
+        ensure(
+            total_pages == math.ceil(total / limit),
+            f"{path}: totalPages {total_pages} does not fit totalItems {total} at limit {limit}",
+            expected=math.ceil(total / limit),
+            actual=total_pages,
+            response=response,
+        )
         expected_here = max(0, min(limit, total - (page - 1) * limit))
-        ensure(len(body.get("items", [])) == expected_here,
-               f"{path}: page {page} holds {len(body.get('items', []))} items, expected {expected_here}",
-               expected=expected_here, actual=len(body.get("items", [])), response=response)
+        ensure(
+            len(body.get("items", [])) == expected_here,
+            f"{path}: page {page} holds {len(body.get('items', []))} items, expected {expected_here}",
+            expected=expected_here,
+            actual=len(body.get("items", [])),
+            response=response,
+        )
         items.extend(body["items"])
         page += 1
     return items

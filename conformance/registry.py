@@ -54,9 +54,7 @@ def _class_from_module(module: str) -> str | None:
     return None
 
 
-def build_check(
-    func: CheckFunc, *, id: str, title: str, requirements: Sequence[str], cls: str | None = None
-) -> Check:
+def build_check(func: CheckFunc, *, id: str, title: str, requirements: Sequence[str], cls: str | None = None) -> Check:
     """A validated `Check` for `func`; `check` registers what this builds.
 
     `id` is the slug ("near-radius") or the full id ("discovery.near-radius"); the class comes from
@@ -67,9 +65,7 @@ def build_check(
     if cls is None:
         raise RegistryError(f"{where}: pass cls= (only modules in {CHECKS_PACKAGE} imply a class)")
     if cls not in spec.class_ids():
-        raise RegistryError(
-            f"{where}: unknown conformance class {cls!r}; the standard has {spec.class_ids()}"
-        )
+        raise RegistryError(f"{where}: unknown conformance class {cls!r}; the standard has {spec.class_ids()}")
     slug = id.removeprefix(cls + ".")
     if not _SLUG.match(slug):
         raise RegistryError(f"{where}: check id {id!r} must be '<kebab-case slug>' or '{cls}.<slug>'")
@@ -80,9 +76,7 @@ def build_check(
         raise RegistryError(f"{where}: a check must name the requirements it verifies")
     unknown = [r for r in requirements if r not in spec.requirement_ids()]
     if unknown:
-        raise RegistryError(
-            f"{where}: unknown requirement id(s) {', '.join(unknown)}; see spec/v1/requirements.yaml"
-        )
+        raise RegistryError(f"{where}: unknown requirement id(s) {', '.join(unknown)}; see spec/v1/requirements.yaml")
     return Check(
         id=full_id,
         title=title,
@@ -93,9 +87,7 @@ def build_check(
     )
 
 
-def check(
-    id: str, title: str, requirements: Sequence[str], cls: str | None = None
-) -> Callable[[CheckFunc], CheckFunc]:
+def check(id: str, title: str, requirements: Sequence[str], cls: str | None = None) -> Callable[[CheckFunc], CheckFunc]:
     """Declare a check: `@check("near-radius", "…", requirements=["DISC-005"])`."""
 
     def register(func: CheckFunc) -> CheckFunc:

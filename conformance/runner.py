@@ -138,9 +138,7 @@ def _read_declaration(client: RecordingClient) -> tuple[list[str] | None, Result
         return None, failed("GET /conformance did not answer JSON", "JSON", response.text[:200])
     declared = body.get("conformsTo") if isinstance(body, dict) else None
     if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
-        return None, failed(
-            "GET /conformance has no conformsTo list of class ids", "conformsTo: [class ids]", body
-        )
+        return None, failed("GET /conformance has no conformsTo list of class ids", "conformsTo: [class ids]", body)
     unknown = [c for c in declared if c not in spec.class_ids()]
     if unknown:
         return declared, failed(
@@ -227,9 +225,7 @@ def _execute(check: Check, state: RunState) -> tuple[Result, Unreachable | None]
     except SetupError as exc:
         result = _result(check, "error", exc.message, failure=Failure(exc.expected, exc.actual, exc.exchange))
     except CheckFailure as exc:
-        result = _result(
-            check, "failed", exc.message, failure=Failure(exc.expected, exc.actual, exc.exchange)
-        )
+        result = _result(check, "failed", exc.message, failure=Failure(exc.expected, exc.actual, exc.exchange))
     except Unreachable as exc:
         unreachable = exc
         result = _result(check, "error", exc.message)

@@ -71,6 +71,4 @@ def aggregate(synthetic: Synthetic, kind: Literal["spec", "privacy"], exchanges:
     if len(lines) > MAX_LISTED:
         shown.append(f"… and {len(lines) - MAX_LISTED} more (see evidence.jsonl)")
     message = itemised(f"{len(lines)} {'violation' if len(lines) == 1 else 'violations'}", shown)
-    return synthetic.result(
-        "failed", message, Failure(expected="no violations", actual=shown, exchange=first)
-    )
+    return synthetic.result("failed", message, Failure(expected="no violations", actual=shown, exchange=first))

@@ -85,9 +85,7 @@ def spec_violations(
     return violations
 
 
-def _content_violations(
-    declared: dict[str, Any], status: int, headers: dict[str, str], body: str
-) -> list[Violation]:
+def _content_violations(declared: dict[str, Any], status: int, headers: dict[str, str], body: str) -> list[Violation]:
     if not declared:
         if body:
             return [Violation("spec", f"status {status} documents no body, yet one was sent")]
@@ -115,9 +113,7 @@ def _content_violations(
     if schema is None:
         return []
     errors = spec.schema_errors(schema, instance)
-    violations = [
-        Violation("spec", f"body {pointer}: {message}") for pointer, message in errors[:MAX_SCHEMA_ERRORS]
-    ]
+    violations = [Violation("spec", f"body {pointer}: {message}") for pointer, message in errors[:MAX_SCHEMA_ERRORS]]
     if len(errors) > MAX_SCHEMA_ERRORS:
         violations.append(Violation("spec", f"… and {len(errors) - MAX_SCHEMA_ERRORS} more schema errors"))
     return violations

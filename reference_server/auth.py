@@ -44,7 +44,7 @@ class Identity:
     expires_at: datetime
     claims: dict[str, Any] = field(default_factory=dict)
 
-    def claim(self, name: str) -> Any:
+    def claim(self, name: str) -> object:
         return self.claims.get(name)
 
 

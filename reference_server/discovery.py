@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from starlette.responses import Response
 
+import spec
+
 from . import problems, taxonomy
 from .auth import Identity
-from .facilities import facility_json, load_facilities, load_facility, load_unit, unit_json
+from .facilities import Facility, facility_json, load_facilities, load_facility, load_unit, unit_json
 from .organisations import (
     Organisation,
     load_organisation,
@@ -24,9 +27,10 @@ from .search import FacilityQuery, Hit, search_facilities, search_organisations
 from .timestamps import parse_instant
 
 STAFF_PERSONAS = ("facility-administrator", "case-officer")
+T = TypeVar("T")
 
 
-def _page(call: Call, items: Any, render: Any) -> Response:
+def _page(call: Call, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> Response:
     return json_response(
         page_body(items, render, limit=call.query["limit"], page=call.query["page"], settings=call.settings)
     )
@@ -41,7 +45,7 @@ def _activity_type_error(call: Call) -> FieldError | None:
 
 
 def list_activity_types(call: Call) -> Response:
-    return _page(call, taxonomy.activity_types(), dict)
+    return _page(call, spec.activity_types(), dict)
 
 
 def _facility_query(call: Call) -> FacilityQuery:
@@ -88,22 +92,21 @@ def list_facilities(call: Call) -> Response:
     return _page(call, hits, render)
 
 
-def get_facility(call: Call) -> Response:
+def _facility_or_404(call: Call) -> Facility:
     facility_id = call.path["facilityId"]
     with call.services.storage.read() as conn:
         facility = load_facility(conn, facility_id)
     if facility is None:
         raise problems.not_found(f"No facility with id {facility_id}.")
-    return json_response(facility_json(facility, call.settings))
+    return facility
+
+
+def get_facility(call: Call) -> Response:
+    return json_response(facility_json(_facility_or_404(call), call.settings))
 
 
 def list_facility_units(call: Call) -> Response:
-    facility_id = call.path["facilityId"]
-    with call.services.storage.read() as conn:
-        facility = load_facility(conn, facility_id)
-    if facility is None:
-        raise problems.not_found(f"No facility with id {facility_id}.")
-    return _page(call, facility.units, lambda unit: unit_json(unit, call.settings))
+    return _page(call, _facility_or_404(call).units, lambda unit: unit_json(unit, call.settings))
 
 
 def get_unit(call: Call) -> Response:

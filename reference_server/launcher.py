@@ -37,8 +37,6 @@ def run(host: str, port: int, db: str, workers: int, fault: str | None, producti
         host=host,
         port=port,
         workers=workers,
-        # Behind a proxy the stewardship body terminates TLS; trust only the local hop's headers.
-        proxy_headers=True,
     )
 
 

@@ -12,7 +12,9 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import opening_hours, taxonomy
+import spec
+
+from . import opening_hours
 from .facilities import Facility
 from .organisations import Organisation
 from .settings import Settings
@@ -46,7 +48,7 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _wanted_types(activity_type: str, settings: Settings) -> frozenset[str]:
     if settings.fault_active("activity-type-ignores-narrower"):
         return frozenset({activity_type})
-    return taxonomy.narrower_or_same(activity_type)
+    return spec.narrower_or_same(activity_type)
 
 
 def _text_matches(q: str, texts: list[str | None], settings: Settings) -> bool:

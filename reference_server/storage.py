@@ -131,7 +131,7 @@ signing_keys = sa.Table(
 )
 
 # What POST /test/reset empties, children before parents.
-DATA_TABLES = (representatives, units, facilities, organisations, persons)
+DATA_TABLES: tuple[sa.Table, ...] = (representatives, units, facilities, organisations, persons)
 
 
 def engine_url(db: str) -> sa.URL:

@@ -59,6 +59,29 @@ def profile(name: str, major: str = DEFAULT_MAJOR) -> dict[str, Any] | None:
     return next((p for p in conformance(major)["profiles"] if p["id"] == name), None)
 
 
+@cache
+def activity_types(major: str = DEFAULT_MAJOR) -> tuple[dict[str, Any], ...]:
+    """The standard activity-type taxonomy in the file's order: {id, parentId, name: {sv, en}}."""
+    return tuple(_load_yaml(SPEC_ROOT / major / "activity-types.yaml")["activityTypes"])
+
+
+@cache
+def narrower_or_same(type_id: str, major: str = DEFAULT_MAJOR) -> frozenset[str]:
+    """The type and every type below it, however deep: a search for a broad type finds these."""
+    children: dict[str, list[str]] = {}
+    for t in activity_types(major):
+        if t["parentId"] is not None:
+            children.setdefault(t["parentId"], []).append(t["id"])
+    found: set[str] = set()
+    todo = [type_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return frozenset(found)
+
+
 def version(major: str = DEFAULT_MAJOR) -> str:
     """`info.version` of the document: the semantic version of the standard."""
     return str(openapi(major)["info"]["version"])
@@ -149,9 +172,7 @@ def operations(major: str = DEFAULT_MAJOR) -> tuple[Operation, ...]:
                 continue
             params = {(p["name"], p["in"]): p for p in shared}
             params.update({(p["name"], p["in"]): p for p in (resolve(p, major) for p in raw.get("parameters", []))})
-            responses = {
-                code: resolve(resp, major) for code, resp in raw.get("responses", {}).items()
-            }
+            responses = {code: resolve(resp, major) for code, resp in raw.get("responses", {}).items()}
             body = resolve(raw["requestBody"], major) if "requestBody" in raw else None
             ops.append(
                 Operation(

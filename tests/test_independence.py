@@ -23,8 +23,12 @@ def _imported_top_level_modules(package: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [("conformance", "reference_server"), ("reference_server", "conformance"), ("spec", "reference_server"),
-     ("spec", "conformance")],
+    [
+        ("conformance", "reference_server"),
+        ("reference_server", "conformance"),
+        ("spec", "reference_server"),
+        ("spec", "conformance"),
+    ],
 )
 def test_packages_do_not_import_each_other(package: str, forbidden: str) -> None:
     assert forbidden not in _imported_top_level_modules(package)

@@ -20,7 +20,6 @@ from test_server_support import (
 
 import spec
 from reference_server import core
-from reference_server.taxonomy import activity_types
 
 
 @pytest.fixture
@@ -194,7 +193,7 @@ def test_unexpected_error_is_a_500_problem_without_internals(tmp_path: Path, mon
 
 
 def test_pagination_defaults_limits_and_walks(client: TestClient) -> None:
-    every = [t["id"] for t in activity_types()]
+    every = [t["id"] for t in spec.activity_types()]
     first = client.get("/v1/activity-types").json()
     assert (first["page"], first["limit"], first["totalItems"]) == (1, 20, len(every))
     assert first["totalPages"] == -(-len(every) // 20)

@@ -140,3 +140,29 @@ def test_background_server_in_production_mode(tmp_path: Path) -> None:
     with background_server(db=sqlite_url(tmp_path), production=True) as root:
         assert httpx.get(f"{root}/conformance").json()["conformsTo"] == ["core", "discovery"]
         assert httpx.post(f"{root}/test/reset").status_code == 404
+
+
+def test_awkward_text_is_stored_exactly_or_refused_cleanly(db: str) -> None:
+    with client_for(db) as client:
+        awkward = {
+            **person("p", given="Zoë 🏒", family="O'Brien-Åkesson"),
+            "email": "a" * 64 + "@" + "b" * 60 + ".example.org",
+            "phone": "+46 70-123 45 67 8901",  # 21 characters, the most the pattern allows
+        }
+        ids = create(
+            client,
+            persons=[awkward],
+            organisations=[organisation("o", name="Ö" * 200, representatives=[{"personRef": "p", "role": "chair"}])],
+        )
+        staff = token(client, "case-officer", municipalityCode="0180")
+        stored = client.get(f"/v1/organisations/{ids['o']}/representatives", headers=bearer(staff)).json()["items"][0]
+        assert (stored["givenName"], stored["familyName"], stored["email"], stored["phone"]) == (
+            awkward["givenName"],
+            awkward["familyName"],
+            awkward["email"],
+            awkward["phone"],
+        )
+        assert client.get(f"/v1/organisations/{ids['o']}").json()["name"] == "Ö" * 200
+        for raw in (b'{"persons": [{"ref": "x\\u0000"}]}', b'{"persons": [{"ref": "\\udc00"}]}'):
+            response = client.post("/v1/test/fixtures", content=raw, headers={"content-type": "application/json"})
+            assert_problem(response, 400, "validation-error")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 from openapi_spec_validator import validate
 
 import spec
@@ -94,14 +93,15 @@ def test_profiles_name_only_defined_classes() -> None:
 
 
 def test_activity_type_taxonomy_is_a_forest() -> None:
-    with (spec.SPEC_ROOT / "v1" / "activity-types.yaml").open(encoding="utf-8") as f:
-        types = yaml.safe_load(f)["activityTypes"]
+    types = spec.activity_types()
     ids = [t["id"] for t in types]
     assert len(ids) == len(set(ids))
     schema = spec.openapi()["components"]["schemas"]["ActivityType"]
     for t in types:
         assert spec.schema_errors(schema, t) == []
         assert t["parentId"] is None or ids.index(t["parentId"]) < ids.index(t["id"])
+    assert spec.narrower_or_same("football") == {"football", "futsal"}
+    assert {"football", "futsal", "floorball"} <= spec.narrower_or_same("ball-sports")
 
 
 @pytest.mark.parametrize(

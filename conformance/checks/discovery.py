@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import spec
 from conformance import dataset
 from conformance.context import CheckContext
 from conformance.dataset import DiscoveryData
@@ -33,11 +34,14 @@ def _data(ctx: CheckContext) -> DiscoveryData:
 def _search(ctx: CheckContext, params: dict[str, Any], expected: set[str], what: str) -> list[dict[str, Any]]:
     items = walk(ctx.anonymous, "/facilities", params)
     found = ids(items)
-    ensure(len(found) == len(set(found)), f"{what}: a facility appears twice", expected="each once",
-           actual=found)
+    ensure(len(found) == len(set(found)), f"{what}: a facility appears twice", expected="each once", actual=found)
     missing, extra = expected - set(found), set(found) - expected
-    ensure(not missing and not extra, f"{what}: wrong facilities (params {params})",
-           expected=sorted(expected), actual={"missing": sorted(missing), "unexpected": sorted(extra)})
+    ensure(
+        not missing and not extra,
+        f"{what}: wrong facilities (params {params})",
+        expected=sorted(expected),
+        actual={"missing": sorted(missing), "unexpected": sorted(extra)},
+    )
     return items
 
 
@@ -50,46 +54,71 @@ def list_facilities(ctx: CheckContext) -> None:
     data = _data(ctx)
     first = ids(walk(ctx.anonymous, "/facilities", limit=7))
     second = ids(walk(ctx.anonymous, "/facilities", limit=7))
-    ensure(len(first) == len(set(first)), "walking the pages yields a facility twice", expected="each once",
-           actual=first)
-    ensure(set(first) == data.facility_ids(), "walking the pages does not yield every facility",
-           expected=sorted(data.facility_ids()), actual=sorted(first))
+    ensure(
+        len(first) == len(set(first)), "walking the pages yields a facility twice", expected="each once", actual=first
+    )
+    ensure(
+        set(first) == data.facility_ids(),
+        "walking the pages does not yield every facility",
+        expected=sorted(data.facility_ids()),
+        actual=sorted(first),
+    )
     ensure(first == second, "two walks over the same list give different orders", expected=first, actual=second)
 
 
-@check("pagination-defaults", "Lists default to 20 items, honour limit and page, refuse out-of-range values",
-       requirements=["CORE-007"])
+@check(
+    "pagination-defaults",
+    "Lists default to 20 items, honour limit and page, refuse out-of-range values",
+    requirements=["CORE-007"],
+)
 def pagination_defaults(ctx: CheckContext) -> None:
     total = len(_data(ctx).facilities)
     response = ctx.anonymous.get("/facilities")
-    expect(response).status(200).field("page", 1).field("limit", 20).field("totalItems", total) \
-        .field("totalPages", math.ceil(total / 20))
-    ensure(len(response.json()["items"]) == min(20, total), "the default page does not hold 20 items",
-           expected=min(20, total), actual=len(response.json()["items"]), response=response)
+    expect(response).status(200).field("page", 1).field("limit", 20).field("totalItems", total).field(
+        "totalPages", math.ceil(total / 20)
+    )
+    ensure(
+        len(response.json()["items"]) == min(20, total),
+        "the default page does not hold 20 items",
+        expected=min(20, total),
+        actual=len(response.json()["items"]),
+        response=response,
+    )
     limit = ctx.random.randint(3, 9)
     response = ctx.anonymous.get("/facilities", params={"limit": limit, "page": 2})
     expect(response).status(200).field("page", 2).field("limit", limit).field("totalPages", math.ceil(total / limit))
-    ensure(len(response.json()["items"]) == min(limit, total - limit), f"page 2 at limit {limit} holds the wrong count",
-           expected=min(limit, total - limit), actual=len(response.json()["items"]), response=response)
+    ensure(
+        len(response.json()["items"]) == min(limit, total - limit),
+        f"page 2 at limit {limit} holds the wrong count",
+        expected=min(limit, total - limit),
+        actual=len(response.json()["items"]),
+        response=response,
+    )
     beyond = ctx.anonymous.get("/facilities", params={"page": 99})
     expect(beyond).status(200).field("items", []).field("totalItems", total)
     for name, value in (("limit", 0), ("limit", 101), ("page", 0)):
-        expect(ctx.anonymous.get("/facilities", params={name: value})) \
-            .problem(status=400, type_suffix="validation-error").names_parameter(name)
+        expect(ctx.anonymous.get("/facilities", params={name: value})).problem(
+            status=400, type_suffix="validation-error"
+        ).names_parameter(name)
 
 
-@check("invalid-parameter-types", "A parameter of the wrong type gives 400 naming it, never a 5xx",
-       requirements=["CORE-005"])
+@check(
+    "invalid-parameter-types",
+    "A parameter of the wrong type gives 400 naming it, never a 5xx",
+    requirements=["CORE-005"],
+)
 def invalid_parameter_types(ctx: CheckContext) -> None:
     _data(ctx)
     for name, value in (("limit", "twenty"), ("page", "1.5"), ("radius", "far")):
         params = {name: value, "near": "59.33,18.06"} if name == "radius" else {name: value}
-        expect(ctx.anonymous.get("/facilities", params=params)) \
-            .problem(status=400, type_suffix="validation-error").names_parameter(name)
+        expect(ctx.anonymous.get("/facilities", params=params)).problem(
+            status=400, type_suffix="validation-error"
+        ).names_parameter(name)
 
 
-@check("invalid-search-parameters", "Invalid search parameters give 400 naming the parameter",
-       requirements=["DISC-011"])
+@check(
+    "invalid-search-parameters", "Invalid search parameters give 400 naming the parameter", requirements=["DISC-011"]
+)
 def invalid_search_parameters(ctx: CheckContext) -> None:
     _data(ctx)
     cases = [
@@ -102,8 +131,9 @@ def invalid_search_parameters(ctx: CheckContext) -> None:
         ("accessibility", {"accessibility": "teleporter"}),
     ]
     for name, params in cases:
-        expect(ctx.anonymous.get("/facilities", params=params)) \
-            .problem(status=400, type_suffix="validation-error").names_parameter(name)
+        expect(ctx.anonymous.get("/facilities", params=params)).problem(
+            status=400, type_suffix="validation-error"
+        ).names_parameter(name)
 
 
 def _same_units(registered: list[dict[str, Any]], served: list[dict[str, Any]], data: DiscoveryData) -> list[str]:
@@ -144,8 +174,9 @@ def _facility_differences(registered: dict[str, Any], served: dict[str, Any], da
     return problems + _same_units(registered["units"], served.get("units", []), data)
 
 
-@check("facility-detail", "A facility, its units and each unit read back exactly as registered",
-       requirements=["DISC-002"])
+@check(
+    "facility-detail", "A facility, its units and each unit read back exactly as registered", requirements=["DISC-002"]
+)
 def facility_detail(ctx: CheckContext) -> None:
     data = _data(ctx)
     for registered in ctx.random.sample(data.facilities, 4):
@@ -153,25 +184,42 @@ def facility_detail(ctx: CheckContext) -> None:
         response = ctx.anonymous.get(f"/facilities/{fid}")
         served = expect(response).status(200).field("id", fid).json()
         problems = _facility_differences(registered, served, data)
-        ensure(not problems, f"facility {registered['name']} is not served as registered", expected=registered,
-               actual=problems, response=response)
+        ensure(
+            not problems,
+            f"facility {registered['name']} is not served as registered",
+            expected=registered,
+            actual=problems,
+            response=response,
+        )
         units = walk(ctx.anonymous, f"/facilities/{fid}/units")
         problems = _same_units(registered["units"], units, data)
-        ensure(not problems, f"GET /facilities/{fid}/units differs from the registered units", expected=registered["units"],
-               actual=problems)
+        ensure(
+            not problems,
+            f"GET /facilities/{fid}/units differs from the registered units",
+            expected=registered["units"],
+            actual=problems,
+        )
         for unit in registered["units"]:
             uid = data.ids[unit["ref"]]
-            expect(ctx.anonymous.get(f"/units/{uid}")).status(200).field("id", uid).field("facilityId", fid) \
-                .field("name", unit["name"])
+            expect(ctx.anonymous.get(f"/units/{uid}")).status(200).field("id", uid).field("facilityId", fid).field(
+                "name", unit["name"]
+            )
 
 
-@check("unknown-ids", "Unknown facility, unit and organisation ids give 404 problems",
-       requirements=["CORE-006", "CORE-004"])
+@check(
+    "unknown-ids",
+    "Unknown facility, unit and organisation ids give 404 problems",
+    requirements=["CORE-006", "CORE-004"],
+)
 def unknown_ids(ctx: CheckContext) -> None:
     _data(ctx)
     missing = str(uuid.UUID(int=ctx.random.getrandbits(128), version=4))
-    for path in (f"/facilities/{missing}", f"/facilities/{missing}/units", f"/units/{missing}",
-                 f"/organisations/{missing}"):
+    for path in (
+        f"/facilities/{missing}",
+        f"/facilities/{missing}/units",
+        f"/units/{missing}",
+        f"/organisations/{missing}",
+    ):
         expect(ctx.anonymous.get(path)).problem(status=404, type_suffix="not-found")
 
 
@@ -198,81 +246,127 @@ def _parses(stamp: str) -> bool:
     return True
 
 
-@check("filter-municipality", "municipalityCode returns exactly that municipality's facilities",
-       requirements=["DISC-003"])
+@check(
+    "filter-municipality", "municipalityCode returns exactly that municipality's facilities", requirements=["DISC-003"]
+)
 def filter_municipality(ctx: CheckContext) -> None:
     data = _data(ctx)
     for code, *_ in dataset.MUNICIPALITIES:
-        _search(ctx, {"municipalityCode": code}, data.facility_ids(lambda f, c=code: f["municipalityCode"] == c),
-                f"municipalityCode={code}")
+        _search(
+            ctx,
+            {"municipalityCode": code},
+            data.facility_ids(lambda f, c=code: f["municipalityCode"] == c),
+            f"municipalityCode={code}",
+        )
     _search(ctx, {"municipalityCode": "2584"}, set(), "a municipality without facilities")
 
 
-@check("filter-activity-type", "activityType also finds facilities offering a narrower type",
-       requirements=["DISC-004"])
+@check("filter-activity-type", "activityType also finds facilities offering a narrower type", requirements=["DISC-004"])
 def filter_activity_type(ctx: CheckContext) -> None:
     data = _data(ctx)
     offered = sorted({t for f in data.facilities for u in f["units"] for t in u["activityTypes"]})
     for type_id in ["football", "ball-sports", "swimming", *ctx.random.sample(offered, 3)]:
-        _search(ctx, {"activityType": type_id}, data.facility_ids(lambda f, t=type_id: data.offers(f, t)),
-                f"activityType={type_id}")
+        _search(
+            ctx,
+            {"activityType": type_id},
+            data.facility_ids(lambda f, t=type_id: data.offers(f, t)),
+            f"activityType={type_id}",
+        )
 
 
-@check("filter-near-radius", "near and radius return exactly the facilities within the radius, nearest first",
-       requirements=["DISC-005"])
+@check(
+    "filter-near-radius",
+    "near and radius return exactly the facilities within the radius, nearest first",
+    requirements=["DISC-005"],
+)
 def filter_near_radius(ctx: CheckContext) -> None:
     data = _data(ctx)
     code, _, lat, lon = ctx.random.choice(dataset.MUNICIPALITIES[:3])
     centre = (lat, lon)
-    distances = {data.ids[f["ref"]]: dataset.distance_m(centre, (f["position"]["latitude"], f["position"]["longitude"]))
-                 for f in data.facilities}
+    distances = {
+        data.ids[f["ref"]]: dataset.distance_m(centre, (f["position"]["latitude"], f["position"]["longitude"]))
+        for f in data.facilities
+    }
     # A radius no facility lies within 2 % of, so rounding and formula differences cannot matter.
-    radius = next(r for r in (1000, 2000, 3500, 5000, 7500, 10000, 15000)
-                  if all(abs(d - r) > 0.02 * r for d in distances.values()))
+    radius = next(
+        r
+        for r in (1000, 2000, 3500, 5000, 7500, 10000, 15000)
+        if all(abs(d - r) > 0.02 * r for d in distances.values())
+    )
     expected = {fid for fid, d in distances.items() if d <= radius}
     items = _search(ctx, {"near": f"{lat},{lon}", "radius": radius}, expected, f"near {code} centre, radius {radius}")
     got = [item.get("distanceMeters") for item in items]
-    ensure(all(isinstance(d, int | float) for d in got), "distanceMeters missing on a result", expected="a number",
-           actual=got)
-    wrong = [(i["id"], i["distanceMeters"], round(distances[i["id"]], 1)) for i in items
-             if abs(i["distanceMeters"] - distances[i["id"]]) > max(5.0, 0.005 * distances[i["id"]])]
+    ensure(
+        all(isinstance(d, int | float) for d in got),
+        "distanceMeters missing on a result",
+        expected="a number",
+        actual=got,
+    )
+    wrong = [
+        (i["id"], i["distanceMeters"], round(distances[i["id"]], 1))
+        for i in items
+        if abs(i["distanceMeters"] - distances[i["id"]]) > max(5.0, 0.005 * distances[i["id"]])
+    ]
     ensure(not wrong, "distanceMeters is off", expected="great-circle distance within 0.5 %", actual=wrong)
     ensure(got == sorted(got), "results are not ordered by distance", expected=sorted(got), actual=got)
 
 
-@check("filter-open-at", "openAt reads opening hours in Europe/Stockholm, with exceptions and across DST",
-       requirements=["DISC-006"])
+@check(
+    "filter-open-at",
+    "openAt reads opening hours in Europe/Stockholm, with exceptions and across DST",
+    requirements=["DISC-006"],
+)
 def filter_open_at(ctx: CheckContext) -> None:
     data = _data(ctx)
-    instants = [dataset.DST_SPRING, dataset.DST_AUTUMN, dataset.EXCEPTION_CLOSED_MONDAY,
-                dataset.EXCEPTION_OPEN_SUNDAY, dataset.EXCEPTION_SHORT_MONDAY, dataset.ORDINARY_MONDAY]
-    instants += [datetime(2026, 11, ctx.random.randint(1, 28), ctx.random.randint(5, 23), 30, tzinfo=dataset.STOCKHOLM)
-                 for _ in range(3)]
+    instants = [
+        dataset.DST_SPRING,
+        dataset.DST_AUTUMN,
+        dataset.EXCEPTION_CLOSED_MONDAY,
+        dataset.EXCEPTION_OPEN_SUNDAY,
+        dataset.EXCEPTION_SHORT_MONDAY,
+        dataset.ORDINARY_MONDAY,
+    ]
+    instants += [
+        datetime(2026, 11, ctx.random.randint(1, 28), ctx.random.randint(5, 23), 30, tzinfo=dataset.STOCKHOLM)
+        for _ in range(3)
+    ]
     for instant in instants:
         expected = data.facility_ids(lambda f, at=instant: dataset.is_open(f["openingHours"], at))
         _search(ctx, {"openAt": _iso(instant)}, expected, f"openAt={_iso(instant)}")
 
 
-@check("filter-accessibility", "accessibility returns facilities with every listed feature",
-       requirements=["DISC-007"])
+@check("filter-accessibility", "accessibility returns facilities with every listed feature", requirements=["DISC-007"])
 def filter_accessibility(ctx: CheckContext) -> None:
     data = _data(ctx)
     present = sorted({a for f in data.facilities for a in f["accessibility"]})
     for wanted in ([ctx.random.choice(present)], ctx.random.sample(present, 2)):
-        _search(ctx, {"accessibility": wanted}, data.facility_ids(lambda f, w=wanted: set(w) <= set(f["accessibility"])),
-                f"accessibility={wanted}")
+        _search(
+            ctx,
+            {"accessibility": wanted},
+            data.facility_ids(lambda f, w=wanted: set(w) <= set(f["accessibility"])),
+            f"accessibility={wanted}",
+        )
 
 
-@check("free-text", "q matches name, description and city case-insensitively, also å, ä and ö",
-       requirements=["DISC-008"])
+@check(
+    "free-text", "q matches name, description and city case-insensitively, also å, ä and ö", requirements=["DISC-008"]
+)
 def free_text(ctx: CheckContext) -> None:
     data = _data(ctx)
 
     def matches(f: dict[str, Any], q: str) -> bool:
-        return any(q.casefold() in str(f.get(k, "")).casefold() for k in ("name", "description")) or \
-            q.casefold() in f["address"]["city"].casefold()
+        return (
+            any(q.casefold() in str(f.get(k, "")).casefold() for k in ("name", "description"))
+            or q.casefold() in f["address"]["city"].casefold()
+        )
 
-    for q in ("östra ärlans", "älvsbyns futsal", "GÖTEBORG", "omklädningsrum", ctx.random.choice(dataset.NAME_STEMS).upper()):
+    for q in (
+        "östra ärlans",
+        "älvsbyns futsal",
+        "GÖTEBORG",
+        "omklädningsrum",
+        ctx.random.choice(dataset.NAME_STEMS).upper(),
+    ):
         _search(ctx, {"q": q}, data.facility_ids(lambda f, text=q: matches(f, text)), f"q={q}")
 
 
@@ -280,37 +374,61 @@ def free_text(ctx: CheckContext) -> None:
 def filter_ownership(ctx: CheckContext) -> None:
     data = _data(ctx)
     for value in ("owned", "rented"):
-        _search(ctx, {"ownership": value}, data.facility_ids(lambda f, v=value: f["ownership"] == v),
-                f"ownership={value}")
+        _search(
+            ctx, {"ownership": value}, data.facility_ids(lambda f, v=value: f["ownership"] == v), f"ownership={value}"
+        )
 
 
 @check("filters-combine", "Several filters combine with AND", requirements=["DISC-010"])
 def filters_combine(ctx: CheckContext) -> None:
     data = _data(ctx)
-    code, _, lat, lon = dataset.MUNICIPALITIES[0]
+    code = dataset.MUNICIPALITIES[0][0]
     ownership = ctx.random.choice(("owned", "rented"))
     at = dataset.ORDINARY_MONDAY
     params = {"municipalityCode": code, "ownership": ownership, "openAt": _iso(at), "activityType": "ball-sports"}
-    _search(ctx, params, data.facility_ids(
-        lambda f: f["municipalityCode"] == code and f["ownership"] == ownership
-        and dataset.is_open(f["openingHours"], at) and data.offers(f, "ball-sports")), "combined filters")
+    _search(
+        ctx,
+        params,
+        data.facility_ids(
+            lambda f: (
+                f["municipalityCode"] == code
+                and f["ownership"] == ownership
+                and dataset.is_open(f["openingHours"], at)
+                and data.offers(f, "ball-sports")
+            )
+        ),
+        "combined filters",
+    )
 
 
 @check("activity-types", "GET /activity-types exposes exactly the standard taxonomy", requirements=["DISC-012"])
 def activity_types(ctx: CheckContext) -> None:
     served = {t.get("id"): t for t in walk(ctx.anonymous, "/activity-types", limit=10)}
-    standard = {t["id"]: t for t in dataset.activity_types()}
-    ensure(set(served) == set(standard), "the taxonomy differs from the standard's",
-           expected=sorted(standard), actual={"missing": sorted(set(standard) - set(served)),
-                                              "unexpected": sorted(set(served) - set(standard))})
-    wrong = [i for i, t in standard.items() if served[i].get("parentId") != t["parentId"]
-             or served[i].get("name") != t["name"]]
-    ensure(not wrong, "activity types with wrong names or parent", expected=[standard[i] for i in wrong],
-           actual=[served[i] for i in wrong])
+    standard = {t["id"]: t for t in spec.activity_types()}
+    ensure(
+        set(served) == set(standard),
+        "the taxonomy differs from the standard's",
+        expected=sorted(standard),
+        actual={"missing": sorted(set(standard) - set(served)), "unexpected": sorted(set(served) - set(standard))},
+    )
+    wrong = [
+        i
+        for i, t in standard.items()
+        if served[i].get("parentId") != t["parentId"] or served[i].get("name") != t["name"]
+    ]
+    ensure(
+        not wrong,
+        "activity types with wrong names or parent",
+        expected=[standard[i] for i in wrong],
+        actual=[served[i] for i in wrong],
+    )
 
 
-@check("organisations-registry", "The organisations registry is readable and filterable anonymously",
-       requirements=["DISC-013"])
+@check(
+    "organisations-registry",
+    "The organisations registry is readable and filterable anonymously",
+    requirements=["DISC-013"],
+)
 def organisations_registry(ctx: CheckContext) -> None:
     data = _data(ctx)
     orgs = data.organisations
@@ -318,31 +436,41 @@ def organisations_registry(ctx: CheckContext) -> None:
     def expect_orgs(params: dict[str, Any], predicate: Any, what: str) -> None:
         found = ids(walk(ctx.anonymous, "/organisations", params))
         wanted = {data.ids[o["ref"]] for o in orgs if predicate(o)}
-        ensure(len(found) == len(set(found)) and set(found) == wanted, f"organisations for {what}",
-               expected=sorted(wanted), actual=found)
+        ensure(
+            len(found) == len(set(found)) and set(found) == wanted,
+            f"organisations for {what}",
+            expected=sorted(wanted),
+            actual=found,
+        )
 
     expect_orgs({}, lambda o: True, "no filter")
     code = ctx.random.choice(orgs)["municipalityCode"]
     expect_orgs({"municipalityCode": code}, lambda o: o["municipalityCode"] == code, f"municipalityCode={code}")
     expect_orgs({"type": "company"}, lambda o: o["type"] == "company", "type=company")
     type_id = ctx.random.choice(orgs)["activityTypes"][0]
-    expect_orgs({"activityType": type_id}, lambda o: bool(dataset.narrower_or_same(type_id) & set(o["activityTypes"])),
-                f"activityType={type_id}")
+    expect_orgs(
+        {"activityType": type_id},
+        lambda o: bool(spec.narrower_or_same(type_id) & set(o["activityTypes"])),
+        f"activityType={type_id}",
+    )
     word = ctx.random.choice(orgs)["name"].split()[0].upper()
     expect_orgs({"q": word}, lambda o: word.casefold() in o["name"].casefold(), f"q={word}")
     org = ctx.random.choice(orgs)
     oid = data.ids[org["ref"]]
-    expect(ctx.anonymous.get(f"/organisations/{oid}")).status(200).field("id", oid).field("name", org["name"]) \
-        .field("organisationNumber", org["organisationNumber"]).field("type", org["type"]) \
-        .field("municipalityCode", org["municipalityCode"])
+    expect(ctx.anonymous.get(f"/organisations/{oid}")).status(200).field("id", oid).field("name", org["name"]).field(
+        "organisationNumber", org["organisationNumber"]
+    ).field("type", org["type"]).field("municipalityCode", org["municipalityCode"])
 
 
 def _other_municipality(code: str) -> str:
     return next(c for c, *_ in dataset.MUNICIPALITIES if c != code)
 
 
-@check("representatives-access", "Representatives are shown only to the municipality's staff and the organisation",
-       requirements=["DISC-014", "CORE-011"])
+@check(
+    "representatives-access",
+    "Representatives are shown only to the municipality's staff and the organisation",
+    requirements=["DISC-014", "CORE-011"],
+)
 def representatives_access(ctx: CheckContext) -> None:
     data = _data(ctx)
     org, other = ctx.random.sample(data.organisations, 2)
@@ -353,8 +481,12 @@ def representatives_access(ctx: CheckContext) -> None:
     outsider = next(p for p in persons.values() if p["ref"] not in {r["personRef"] for r in org["representatives"]})
     refused = [
         ctx.as_persona("citizen", personId=data.ids[outsider["ref"]]),
-        ctx.as_persona("organisation-representative", personId=data.ids[other["representatives"][0]["personRef"]],
-                       organisationId=data.ids[other["ref"]], role="chair"),
+        ctx.as_persona(
+            "organisation-representative",
+            personId=data.ids[other["representatives"][0]["personRef"]],
+            organisationId=data.ids[other["ref"]],
+            role="chair",
+        ),
         ctx.as_persona("facility-administrator", municipalityCode=_other_municipality(code)),
         ctx.as_persona("case-officer", municipalityCode=_other_municipality(code)),
         ctx.as_persona("system-client", clientId="door-locks", scopes=["access"]),
@@ -365,14 +497,22 @@ def representatives_access(ctx: CheckContext) -> None:
     allowed = [
         ctx.as_persona("facility-administrator", municipalityCode=code),
         ctx.as_persona("case-officer", municipalityCode=code),
-        ctx.as_persona("organisation-representative", personId=data.ids[own["personRef"]],
-                       organisationId=data.ids[org["ref"]], role=own["role"]),
+        ctx.as_persona(
+            "organisation-representative",
+            personId=data.ids[own["personRef"]],
+            organisationId=data.ids[org["ref"]],
+            role=own["role"],
+        ),
     ]
     wanted = {data.ids[r["personRef"]] for r in org["representatives"]}
     for client in allowed:
         found = {r.get("personId") for r in walk(client, path)}
-        ensure(found == wanted, "the representatives listed are not the organisation's", expected=sorted(wanted),
-               actual=sorted(map(str, found)))
+        ensure(
+            found == wanted,
+            "the representatives listed are not the organisation's",
+            expected=sorted(wanted),
+            actual=sorted(map(str, found)),
+        )
 
 
 @check("personnummer-masked", "Personnummer are masked even for authorised callers", requirements=["CORE-015"])
@@ -383,5 +523,9 @@ def personnummer_masked(ctx: CheckContext) -> None:
     client = ctx.as_persona("case-officer", municipalityCode=org["municipalityCode"])
     for rep in walk(client, f"/organisations/{data.ids[org['ref']]}/representatives"):
         full = persons[rep["personId"]]["personalIdentityNumber"]
-        ensure(rep.get("personalIdentityNumber") == f"{full[:8]}-****", "personnummer not masked as YYYYMMDD-****",
-               expected=f"{full[:8]}-****", actual=rep.get("personalIdentityNumber"))
+        ensure(
+            rep.get("personalIdentityNumber") == f"{full[:8]}-****",
+            "personnummer not masked as YYYYMMDD-****",
+            expected=f"{full[:8]}-****",
+            actual=rep.get("personalIdentityNumber"),
+        )

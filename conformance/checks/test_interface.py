@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import spec
 from conformance import dataset
 from conformance.context import CheckContext
 from conformance.expect import ensure, expect
@@ -20,21 +21,40 @@ TOLERANCE = timedelta(minutes=5)
 
 def _small_set(ctx: CheckContext, label: str) -> dict[str, Any]:
     data = dataset.build_discovery_data(ctx.random, label)
-    return {"persons": data.body["persons"][:2],
-            "organisations": [{**data.body["organisations"][0],
-                               "representatives": data.body["organisations"][0]["representatives"][:1]}],
-            "facilities": data.body["facilities"][:2]}
+    return {
+        "persons": data.body["persons"][:2],
+        "organisations": [
+            {**data.body["organisations"][0], "representatives": data.body["organisations"][0]["representatives"][:1]}
+        ],
+        "facilities": data.body["facilities"][:2],
+    }
 
 
 def _totals(ctx: CheckContext) -> dict[str, int]:
-    return {path: expect(ctx.anonymous.get(path)).status(200).json()["totalItems"]
-            for path in ("/facilities", "/organisations")}
+    return {
+        path: expect(ctx.anonymous.get(path)).status(200).json()["totalItems"]
+        for path in ("/facilities", "/organisations")
+    }
+
+
+def _assert_real_time(ctx: CheckContext, message: str) -> None:
+    now = ctx.test.clock().now
+    ensure(
+        abs(now - datetime.now(UTC)) < TOLERANCE,
+        message,
+        expected=datetime.now(UTC).isoformat(),
+        actual=now.isoformat(),
+    )
 
 
 def _assert_empty(ctx: CheckContext, what: str) -> None:
     totals = _totals(ctx)
-    ensure(totals == {"/facilities": 0, "/organisations": 0}, f"{what}: data was left behind",
-           expected={"/facilities": 0, "/organisations": 0}, actual=totals)
+    ensure(
+        totals == {"/facilities": 0, "/organisations": 0},
+        f"{what}: data was left behind",
+        expected={"/facilities": 0, "/organisations": 0},
+        actual=totals,
+    )
 
 
 @check("reset", "POST /test/reset removes all data and returns the clock to real time", requirements=["TEST-001"])
@@ -44,15 +64,18 @@ def reset(ctx: CheckContext) -> None:
     expect(ctx.anonymous.post("/test/reset")).status(204)
     _assert_empty(ctx, "after a reset")
     taxonomy = expect(ctx.anonymous.get("/activity-types")).status(200).json()["totalItems"]
-    ensure(taxonomy == len(dataset.activity_types()), "a reset removed the standard taxonomy",
-           expected=len(dataset.activity_types()), actual=taxonomy)
-    now = ctx.test.clock().now
-    ensure(abs(now - datetime.now(UTC)) < TOLERANCE, "the clock was not returned to real time by the reset",
-           expected=datetime.now(UTC).isoformat(), actual=now.isoformat())
+    ensure(
+        taxonomy == len(spec.activity_types()),
+        "a reset removed the standard taxonomy",
+        expected=len(spec.activity_types()),
+        actual=taxonomy,
+    )
+    _assert_real_time(ctx, "the clock was not returned to real time by the reset")
 
 
-@check("fixtures-visible", "Fixtures are created and visible through the API exactly as given",
-       requirements=["TEST-002"])
+@check(
+    "fixtures-visible", "Fixtures are created and visible through the API exactly as given", requirements=["TEST-002"]
+)
 def fixtures_visible(ctx: CheckContext) -> None:
     ctx.test.reset()
     body = _small_set(ctx, "v")
@@ -60,13 +83,24 @@ def fixtures_visible(ctx: CheckContext) -> None:
     created = expect(response).status(201).json()["ids"]
     refs = [e["ref"] for kind in ("persons", "organisations", "facilities") for e in body[kind]]
     refs += [u["ref"] for f in body["facilities"] for u in f["units"]]
-    ensure(sorted(created) == sorted(refs), "ids are not given for exactly the refs sent", expected=sorted(refs),
-           actual=sorted(created), response=response)
-    ensure(len(set(created.values())) == len(created), "two refs got the same id", expected="distinct ids",
-           actual=created, response=response)
+    ensure(
+        sorted(created) == sorted(refs),
+        "ids are not given for exactly the refs sent",
+        expected=sorted(refs),
+        actual=sorted(created),
+        response=response,
+    )
+    ensure(
+        len(set(created.values())) == len(created),
+        "two refs got the same id",
+        expected="distinct ids",
+        actual=created,
+        response=response,
+    )
     for facility in body["facilities"]:
-        expect(ctx.anonymous.get(f"/facilities/{created[facility['ref']]}")).status(200) \
-            .field("name", facility["name"]).field("municipalityCode", facility["municipalityCode"])
+        expect(ctx.anonymous.get(f"/facilities/{created[facility['ref']]}")).status(200).field(
+            "name", facility["name"]
+        ).field("municipalityCode", facility["municipalityCode"])
     org = body["organisations"][0]
     expect(ctx.anonymous.get(f"/organisations/{created[org['ref']]}")).status(200).field("name", org["name"])
 
@@ -78,41 +112,53 @@ def fixtures_atomic(ctx: CheckContext) -> None:
     broken = dict(body["facilities"][-1], municipalityCode="12345")
     body["facilities"] = [*body["facilities"][:-1], broken]
     index = len(body["facilities"]) - 1
-    expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(status=400, type_suffix="validation-error") \
-        .names_parameter(f"/facilities/{index}/municipalityCode")
+    expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(
+        status=400, type_suffix="validation-error"
+    ).names_parameter(f"/facilities/{index}/municipalityCode")
     _assert_empty(ctx, "after a refused fixture request")
     body = _small_set(ctx, "c")
     body["facilities"][-1]["activityTypes"] = ["quidditch"]
-    expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(status=400, type_suffix="validation-error") \
-        .names_parameter(f"/facilities/{len(body['facilities']) - 1}/activityTypes/0")
+    expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(
+        status=400, type_suffix="validation-error"
+    ).names_parameter(f"/facilities/{len(body['facilities']) - 1}/activityTypes/0")
     _assert_empty(ctx, "after a fixture request with an unknown activity type in its last facility")
     body = _small_set(ctx, "b")
     body["organisations"][0]["representatives"] = [{"personRef": "nobody", "role": "chair"}]
-    expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(status=400, type_suffix="validation-error") \
-        .names_parameter("/organisations/0/representatives/0/personRef")
+    expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(
+        status=400, type_suffix="validation-error"
+    ).names_parameter("/organisations/0/representatives/0/personRef")
     _assert_empty(ctx, "after a fixture request naming an unknown person")
 
 
-@check("body-media-type", "A body that is not JSON gives 415, malformed JSON 400, and neither changes data",
-       requirements=["CORE-013"])
+@check(
+    "body-media-type",
+    "A body that is not JSON gives 415, malformed JSON 400, and neither changes data",
+    requirements=["CORE-013"],
+)
 def body_media_type(ctx: CheckContext) -> None:
     ctx.test.reset()
-    expect(ctx.anonymous.post("/test/fixtures", content='{"facilities": []}', headers={"Content-Type": "text/plain"})) \
-        .problem(status=415, type_suffix="unsupported-media-type")
-    expect(ctx.anonymous.post("/test/fixtures", content='{"facilities": [', headers={"Content-Type": "application/json"})) \
-        .problem(status=400, type_suffix="validation-error")
+    expect(
+        ctx.anonymous.post("/test/fixtures", content='{"facilities": []}', headers={"Content-Type": "text/plain"})
+    ).problem(status=415, type_suffix="unsupported-media-type")
+    expect(
+        ctx.anonymous.post("/test/fixtures", content='{"facilities": [', headers={"Content-Type": "application/json"})
+    ).problem(status=400, type_suffix="validation-error")
     _assert_empty(ctx, "after refused bodies")
 
 
-@check("unknown-fields-refused", "Unknown or server-owned fields in a body are refused with 400 naming them",
-       requirements=["CORE-014"])
+@check(
+    "unknown-fields-refused",
+    "Unknown or server-owned fields in a body are refused with 400 naming them",
+    requirements=["CORE-014"],
+)
 def unknown_fields_refused(ctx: CheckContext) -> None:
     ctx.test.reset()
     for field, value in (("id", "chosen-by-client"), ("createdAt", "2020-01-01T00:00:00Z"), ("favouriteColour", "blå")):
         body = _small_set(ctx, "u")
         body["facilities"][0][field] = value
-        expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(status=400, type_suffix="validation-error") \
-            .names_parameter(f"/facilities/0/{field}")
+        expect(ctx.anonymous.post("/test/fixtures", json=body)).problem(
+            status=400, type_suffix="validation-error"
+        ).names_parameter(f"/facilities/0/{field}")
         _assert_empty(ctx, f"after a body with the field {field}")
 
 
@@ -121,27 +167,47 @@ def clock(ctx: CheckContext) -> None:
     target = datetime(2030, 2, 3, 4, 5, 6, tzinfo=UTC) + timedelta(minutes=ctx.random.randint(0, 10_000))
     ctx.test.set_clock(target, frozen=True)
     first, second = ctx.test.clock(), ctx.test.clock()
-    ensure(first.now == target and second.now == target and first.frozen, "a frozen clock does not stay put",
-           expected=target.isoformat(), actual=[first.now.isoformat(), second.now.isoformat()])
+    ensure(
+        first.now == target and second.now == target and first.frozen,
+        "a frozen clock does not stay put",
+        expected=target.isoformat(),
+        actual=[first.now.isoformat(), second.now.isoformat()],
+    )
     ctx.test.set_clock(target, frozen=False)
     running = ctx.test.clock().now
-    ensure(target <= running < target + TOLERANCE, "a moved clock does not run on from the set time",
-           expected=f">= {target.isoformat()}", actual=running.isoformat())
+    ensure(
+        target <= running < target + TOLERANCE,
+        "a moved clock does not run on from the set time",
+        expected=f">= {target.isoformat()}",
+        actual=running.isoformat(),
+    )
     ctx.test.set_clock(target, frozen=True)
-    token = expect(ctx.anonymous.post("/test/tokens", json={"persona": "case-officer", "municipalityCode": "0180",
-                                                             "expiresIn": 600})).status(201).json()
+    token = (
+        expect(
+            ctx.anonymous.post(
+                "/test/tokens", json={"persona": "case-officer", "municipalityCode": "0180", "expiresIn": 600}
+            )
+        )
+        .status(201)
+        .json()
+    )
     expires = datetime.fromisoformat(token["expiresAt"])
-    ensure(expires == target + timedelta(seconds=600), "token expiry is not counted on the server clock",
-           expected=(target + timedelta(seconds=600)).isoformat(), actual=token["expiresAt"])
+    ensure(
+        expires == target + timedelta(seconds=600),
+        "token expiry is not counted on the server clock",
+        expected=(target + timedelta(seconds=600)).isoformat(),
+        actual=token["expiresAt"],
+    )
     expect(ctx.as_token(token["accessToken"]).get("/me")).status(200)
     ctx.test.reset_clock()
-    now = ctx.test.clock().now
-    ensure(abs(now - datetime.now(UTC)) < TOLERANCE, "DELETE /test/clock did not return to real time",
-           expected=datetime.now(UTC).isoformat(), actual=now.isoformat())
+    _assert_real_time(ctx, "DELETE /test/clock did not return to real time")
 
 
-@check("tokens-for-personas", "Tokens for every persona carry their claims; incomplete claims give 400",
-       requirements=["TEST-005", "CORE-012"])
+@check(
+    "tokens-for-personas",
+    "Tokens for every persona carry their claims; incomplete claims give 400",
+    requirements=["TEST-005", "CORE-012"],
+)
 def tokens_for_personas(ctx: CheckContext) -> None:
     ctx.test.reset()
     body = _small_set(ctx, "t")
@@ -159,12 +225,19 @@ def tokens_for_personas(ctx: CheckContext) -> None:
         me = ctx.as_persona(**claims).get("/me")
         served = expect(me).status(200).json()
         wrong = {k: served.get(k) for k, v in claims.items() if served.get(k) != v}
-        ensure(not wrong, f"/me does not reflect the {claims['persona']} token", expected=claims, actual=served,
-               response=me)
-    for claims, missing in (({"persona": "citizen"}, "personId"),
-                            ({"persona": "case-officer"}, "municipalityCode"),
-                            ({"persona": "organisation-representative", "personId": person, "role": "chair"},
-                             "organisationId"),
-                            ({"persona": "system-client"}, "clientId")):
-        expect(ctx.anonymous.post("/test/tokens", json=claims)).problem(status=400, type_suffix="validation-error") \
-            .names_parameter(missing)
+        ensure(
+            not wrong,
+            f"/me does not reflect the {claims['persona']} token",
+            expected=claims,
+            actual=served,
+            response=me,
+        )
+    for claims, missing in (
+        ({"persona": "citizen"}, "personId"),
+        ({"persona": "case-officer"}, "municipalityCode"),
+        ({"persona": "organisation-representative", "personId": person, "role": "chair"}, "organisationId"),
+        ({"persona": "system-client"}, "clientId"),
+    ):
+        expect(ctx.anonymous.post("/test/tokens", json=claims)).problem(
+            status=400, type_suffix="validation-error"
+        ).names_parameter(missing)
