@@ -1,0 +1,87 @@
+"""report.json, the machine-readable verdict (its keys are a contract: BRIEF §5).
+
+Besides the summary and the results, it pins what was tested with what (spec version and digest,
+suite version, seed, base URL) and gives a verdict per requirement, so a certificate can cite it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import spec
+
+from ..results import Result, Run
+
+
+def suite_version() -> str:
+    try:
+        return version("bokbid")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def result_dict(result: Result, api_root: str) -> dict[str, Any]:
+    failure = None
+    if result.failure is not None:
+        exchange = result.failure.exchange
+        failure = {
+            "expected": result.failure.expected,
+            "actual": result.failure.actual,
+            "request": exchange.request_summary() if exchange else None,
+            "response": exchange.response_summary() if exchange else None,
+            "curl": exchange.curl(api_root) if exchange else None,
+        }
+    return {
+        "id": result.id,
+        "title": result.title,
+        "requirements": list(result.requirements),
+        "class": result.cls,
+        "status": result.status,
+        "message": result.message,
+        "durationMs": round(result.duration_ms, 1),
+        "failure": failure,
+        "traceback": result.traceback,
+    }
+
+
+def build_report(run: Run) -> dict[str, Any]:
+    return {
+        "specVersion": spec.version(),
+        "specDigest": spec.digest(),
+        "suiteVersion": suite_version(),
+        "seed": run.seed,
+        "baseUrl": run.base_url,
+        "profile": run.profile,
+        "startedAt": timestamp(run.started_at),
+        "finishedAt": timestamp(run.finished_at or run.started_at),
+        "durationSeconds": run.duration_seconds,
+        "declaredClasses": run.declared_classes,
+        "certifiedClasses": run.certified_classes,
+        "rerun": run.rerun_command(),
+        "refused": run.refusals,
+        "summary": run.summary(),
+        "results": [result_dict(r, run.base_url) for r in run.results],
+        "requirements": [
+            {
+                "id": v.id,
+                "level": v.level,
+                "class": v.cls,
+                "verdict": v.verdict,
+                "checks": list(v.checks),
+            }
+            for v in run.requirement_verdicts()
+        ],
+    }
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    # default=str: `expected`/`actual` are whatever a check compared (dates, tuples, sets…).
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
