@@ -7,16 +7,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from .expect import ensure, expect
-from .http import RecordingClient
+from .http import RecordingClient, Response
 
 MAX_PAGES = 200
 
 
-def walk(
-    client: RecordingClient, path: str, params: Mapping[str, Any] | None = None, *, limit: int = 100
-) -> list[dict[str, Any]]:
+class Listing(list[dict[str, Any]]):
+    """The items of a whole list, with the page responses they came in (evidence for a failure)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.responses: list[Response] = []
+
+
+def walk(client: RecordingClient, path: str, params: Mapping[str, Any] | None = None, *, limit: int = 100) -> Listing:
     """Every item of a list, page by page, failing on pages that contradict each other."""
-    items: list[dict[str, Any]] = []
+    items = Listing()
     page, total_pages = 1, 1
     while page <= total_pages:
         ensure(page <= MAX_PAGES, f"{path}: more than {MAX_PAGES} pages", expected=MAX_PAGES, actual=page)
@@ -47,6 +53,7 @@ def walk(
             response=response,
         )
         items.extend(body["items"])
+        items.responses.append(response)
         page += 1
     return items
 

@@ -16,7 +16,7 @@ from conformance import dataset
 from conformance.context import CheckContext
 from conformance.dataset import DiscoveryData
 from conformance.expect import ensure, expect
-from conformance.listing import ids, walk
+from conformance.listing import Listing, ids, walk
 from conformance.registry import check
 
 
@@ -31,16 +31,30 @@ def _data(ctx: CheckContext) -> DiscoveryData:
     return result
 
 
-def _search(ctx: CheckContext, params: dict[str, Any], expected: set[str], what: str) -> list[dict[str, Any]]:
+def _search(ctx: CheckContext, params: dict[str, Any], expected: set[str], what: str) -> Listing:
+    """Walk a facility search and compare it with the expected ids; failures name the facilities."""
     items = walk(ctx.anonymous, "/facilities", params)
     found = ids(items)
-    ensure(len(found) == len(set(found)), f"{what}: a facility appears twice", expected="each once", actual=found)
+    first = items.responses[0]
+    ensure(
+        len(found) == len(set(found)),
+        f"{what}: a facility appears twice",
+        expected="each once",
+        actual=found,
+        response=first,
+    )
     missing, extra = expected - set(found), set(found) - expected
+    names = {data_id: f["name"] for f in _data(ctx).facilities if (data_id := _data(ctx).ids.get(f["ref"]))}
+
+    def named(facility_ids: set[str]) -> list[str]:
+        return sorted(f"{names.get(i, '?')} ({i})" for i in facility_ids)
+
     ensure(
         not missing and not extra,
         f"{what}: wrong facilities (params {params})",
-        expected=sorted(expected),
-        actual={"missing": sorted(missing), "unexpected": sorted(extra)},
+        expected=named(expected),
+        actual={"missing": named(missing), "unexpected": named(extra)},
+        response=first,
     )
     return items
 
