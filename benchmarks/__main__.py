@@ -7,13 +7,13 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import certification
+from benchmarks import booking, certification, dak, governance, harness_throughput
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def main() -> None:
-    sections = [certification.run()]
+    sections = [certification.run(), governance.run(), harness_throughput.run(), dak.run(), booking.run()]
     header = [
         "# Benchmarks",
         "",

@@ -8,6 +8,7 @@ views on it that differ only in the check they record for and the token they pre
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from json import loads as parse_json  # `json` is the body argument of the request methods
@@ -96,8 +97,10 @@ class RecordingClient:
     credential: Credential | None = None
 
     @classmethod
-    def open(cls, api_root: str, *, timeout: float, recorder: Recorder) -> RecordingClient:
-        http = httpx.Client(base_url=api_root, timeout=timeout, follow_redirects=False)
+    def open(
+        cls, api_root: str, *, timeout: float, recorder: Recorder, verify: bool | ssl.SSLContext = True
+    ) -> RecordingClient:
+        http = httpx.Client(base_url=api_root, timeout=timeout, follow_redirects=False, verify=verify)
         return cls(http=http, recorder=recorder, api_root=api_root)
 
     def close(self) -> None:
@@ -163,7 +166,7 @@ class RecordingClient:
             method=request.method,
             url=str(request.url),
             request_headers=redact_headers(dict(request.headers)),
-            request_body=request.content.decode("utf-8", "replace") if request.content else None,
+            request_body=_request_text(request.content),
             status=raw.status_code,
             response_headers=response_headers,
             response_body=recorded[:BODY_LIMIT],
@@ -178,6 +181,16 @@ class RecordingClient:
             exchange.violations += privacy_violations(request.method, relative, body)
         self.recorder.record(exchange)
         return exchange
+
+
+def _request_text(content: bytes) -> str | None:
+    """The request body as recorded: cut at BODY_LIMIT (an oversized-body check sends over 1 MiB)."""
+    if not content:
+        return None
+    text = content[:BODY_LIMIT].decode("utf-8", "replace")
+    if len(content) > BODY_LIMIT:
+        text += f"… [truncated: {len(content)} bytes in all]"
+    return text
 
 
 def _issued_token(body: str) -> str | None:

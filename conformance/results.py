@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import spec
 
+from .config import Product
 from .evidence import Exchange
 
 Status = Literal["passed", "failed", "skipped", "error"]
@@ -63,6 +64,30 @@ class Run:
     exchanges: list[Exchange] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # why the run would not certify (missing classes)
     finished_at: datetime | None = None
+    optional_classes: dict[str, list[str]] = field(default_factory=dict)  # the profile's: certified / notDeclared
+    claimed_product: Product = field(default_factory=Product)  # what the supplier's configuration says
+    served_product: dict[str, Any] = field(default_factory=dict)  # what /api-info says
+    only: list[str] | None = None  # a re-run of just these checks (a partial run: never certifiable)
+    rerun_of: str | None = None  # the report directory whose failed checks this run repeats
+    config: dict[str, Any] = field(default_factory=dict)  # the effective configuration, for config.json
+
+    def product(self) -> dict[str, str | None]:
+        """The product certified: the supplier's statement where given, else what the server says."""
+        claimed = {
+            "supplier": self.claimed_product.supplier,
+            "name": self.claimed_product.name,
+            "version": self.claimed_product.version,
+        }
+        return {k: v if v is not None else _text_or_none(self.served_product.get(k)) for k, v in claimed.items()}
+
+    def product_mismatch(self) -> list[str]:
+        """Where the supplier's statement contradicts /api-info: such a run certifies nothing."""
+        claimed = self.product()
+        return [
+            f"{k}: configured {claimed[k]!r}, /api-info says {self.served_product.get(k)!r}"
+            for k in claimed
+            if self.served_product.get(k) is not None and claimed[k] != self.served_product.get(k)
+        ]
 
     @property
     def duration_seconds(self) -> float:
@@ -113,6 +138,10 @@ class Run:
                 )
             )
         return verdicts
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _verdict(results: list[Result]) -> Verdict:

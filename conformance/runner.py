@@ -8,11 +8,12 @@ in the report rather than on the terminal), and the run goes on to the next.
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +21,8 @@ from urllib.parse import urlsplit
 
 import spec
 
-from . import synthetic
+from . import fuzz, synthetic
+from .config import Budget, CertifyConfig, ConfigError, Product, Tls
 from .context import CheckContext, RunState
 from .http import Recorder, RecordingClient, Unreachable
 from .outcomes import CheckFailure, SetupError, Skip
@@ -28,7 +30,7 @@ from .progress import reporter
 from .registry import Check, all_checks
 from .reports import write_reports
 from .results import Failure, Result, Run, Status
-from .selection import missing_message, select_classes
+from .selection import missing_message, optional_classes, select_classes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -40,6 +42,7 @@ def certify(
     seed: int | None,
     timeout: float = 10.0,
     quiet: bool = False,
+    budget: Budget | None = None,
 ) -> int:
     """Certify the implementation at `base_url` (the API root, e.g. http://host:8000/v1); an exit code."""
     return run_certification(
@@ -50,6 +53,31 @@ def certify(
         timeout=timeout,
         quiet=quiet,
         checks=all_checks(),
+        budget=budget or Budget(),
+    )
+
+
+def certify_configured(
+    config: CertifyConfig, *, quiet: bool = False, only: Collection[str] | None = None, rerun_of: str | None = None
+) -> int:
+    """`bokbid certify` with a merged configuration (file, environment, flags); `only` limits the checks."""
+    if config.base_url is None:
+        print("error: no base URL: give --base-url, set BOKBID_BASE_URL or certify.base_url", file=sys.stderr)
+        return EXIT_USAGE
+    return run_certification(
+        base_url=config.base_url,
+        profile=config.profile,
+        report_dir=config.report_dir,
+        seed=config.seed,
+        timeout=config.timeout,
+        quiet=quiet,
+        checks=all_checks(),
+        budget=config.budget,
+        product=config.product,
+        tls=config.tls,
+        only=only,
+        rerun_of=rerun_of,
+        config_record=config.record(),
     )
 
 
@@ -64,8 +92,19 @@ def run_certification(
     checks: Sequence[Check],
     out: TextIO | None = None,
     err: TextIO | None = None,
+    budget: Budget | None = None,
+    product: Product | None = None,
+    tls: Tls | None = None,
+    only: Collection[str] | None = None,
+    rerun_of: str | None = None,
+    config_record: dict[str, Any] | None = None,
 ) -> int:
-    """`certify` with the checks given explicitly (the test suite passes its own)."""
+    """`certify` with the checks given explicitly (the test suite passes its own).
+
+    `only` runs just the checks with those ids (a re-run of failed checks: same seed, same data,
+    because each check's randomness depends on the seed and its own id only). The fuzz phase runs
+    only when a `budget` is given (`certify` always gives one: on by default).
+    """
     out = out or sys.stdout
     err = err or sys.stderr
     api_root = base_url.rstrip("/")
@@ -88,7 +127,13 @@ def run_certification(
     recorder = Recorder()
     run = Run(base_url=api_root, seed=seed, profile=profile, started_at=datetime.now(UTC))
     run.exchanges = recorder.exchanges
-    client = RecordingClient.open(api_root, timeout=timeout, recorder=recorder)
+    run.claimed_product = product or Product()
+    run.rerun_of = rerun_of
+    run.only = sorted(only) if only is not None else None
+    run.config = config_record or {}
+    if only is not None:
+        checks = [c for c in checks if c.id in only]
+    client = RecordingClient.open(api_root, timeout=timeout, recorder=recorder, verify=(tls or Tls()).httpx_verify())
     try:
         try:
             declared, declaration = _read_declaration(client.for_check(synthetic.CONFORMANCE_DECLARATION.id))
@@ -96,13 +141,19 @@ def run_certification(
             print(f"error: cannot reach {api_root}: {exc.message}", file=err)
             return EXIT_UNREACHABLE
         run.results.append(declaration)
+        run.served_product = _served_product(client.for_check(synthetic.CONFORMANCE_DECLARATION.id))
         code = EXIT_FAILED
         if declared is not None:
+            run.optional_classes = optional_classes(declared, chosen)
             code = _certify_declared(run, declared, chosen, client, checks, quiet, err)
+        fuzz_wanted = only is None or bool(set(only) & FUZZ_RESULT_IDS)
+        if code == EXIT_OK and fuzz_wanted and budget is not None and budget.fuzz_examples > 0:
+            code = _fuzz(run, client, budget, err, quiet)
     finally:
         client.close()
 
-    run.results.append(synthetic.aggregate(synthetic.RESPONSES_MATCH_SPEC, "spec", run.exchanges))
+    checked = [x for x in run.exchanges if x.check_id != fuzz.FUZZ_CHECK_ID]  # fuzzing has results of its own
+    run.results.append(synthetic.aggregate(synthetic.RESPONSES_MATCH_SPEC, "spec", checked))
     run.results.append(synthetic.aggregate(synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS, "privacy", run.exchanges))
     run.finished_at = datetime.now(UTC)
     html = write_reports(run, report_dir)
@@ -115,6 +166,34 @@ def run_certification(
     if code != EXIT_OK:  # unreachable, refused or no usable declaration, whatever the results say
         return code
     return EXIT_OK if run.ok else EXIT_FAILED
+
+
+FUZZ_RESULT_IDS = frozenset({synthetic.FUZZ_NO_SERVER_ERROR.id, synthetic.FUZZ_RESPONSES_MATCH_SPEC.id})
+
+
+def _fuzz(run: Run, client: RecordingClient, budget: Budget, err: TextIO, quiet: bool) -> int:
+    """The fuzz phase over the certified classes; its results are added to the run."""
+    if not quiet:
+        limits = f"up to {budget.fuzz_examples} examples per operation and mode, {budget.fuzz_seconds} s"
+        print(f"fuzzing: {limits}", file=err)
+    try:
+        outcome = fuzz.fuzz(client, run.certified_classes, budget, run.seed)
+    except Unreachable as exc:
+        print(f"error: the server stopped responding while fuzzing ({exc.message})", file=err)
+        run.results.append(synthetic.FUZZ_NO_SERVER_ERROR.result("error", exc.message))
+        return EXIT_UNREACHABLE
+    run.results.extend(fuzz.results(outcome))
+    return EXIT_OK
+
+
+def _served_product(client: RecordingClient) -> dict[str, Any]:
+    """`product` from /api-info (supplier, name, version), or {} when it cannot be read; CORE-001 judges it."""
+    response = client.get("/api-info")
+    try:
+        product = response.json().get("product") if response.status_code == 200 else None
+    except (ValueError, AttributeError):
+        return {}
+    return product if isinstance(product, dict) else {}
 
 
 def _read_declaration(client: RecordingClient) -> tuple[list[str] | None, Result]:
@@ -251,3 +330,35 @@ def _responds(client: RecordingClient) -> bool:
     except Unreachable:
         return False
     return True
+
+
+def rerun_settings(directory: Path) -> tuple[set[str], dict[str, Any]]:
+    """The checks to repeat from the report in `directory`, and the settings that pin its run.
+
+    A failed check is repeated by its id. A failure the runner drew from the whole run (a spec or
+    privacy violation) is traced, through the evidence log, to the checks whose exchanges showed
+    it, and those are repeated; the fuzz phase runs again only if one of its results failed.
+    """
+    from .bundle import BundleError, load_report
+
+    try:
+        report = load_report(directory)
+    except BundleError as exc:
+        raise ConfigError(str(exc)) from exc
+    failed = {r["id"] for r in report.get("results", []) if r.get("status") in ("failed", "error")}
+    if not failed:
+        raise ConfigError(f"{directory / 'report.json'} has no failed checks to re-run")
+    registered = {c.id for c in all_checks()}
+    only = (failed & registered) | (failed & FUZZ_RESULT_IDS)
+    evidence = directory / "evidence.jsonl"
+    if failed & {s.id for s in synthetic.ALL} and evidence.is_file():
+        for line in evidence.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if record.get("violations") and record.get("checkId") in registered:
+                only.add(record["checkId"])
+    if not only:
+        only = registered  # nothing traceable: repeat the whole run with its seed
+    settings = {"base_url": report.get("baseUrl"), "seed": report.get("seed"), "profile": report.get("profile")}
+    if not only & FUZZ_RESULT_IDS:
+        settings["fuzz_examples"] = 0
+    return only, settings

@@ -23,6 +23,7 @@ class Selection:
 
 
 def select_classes(declared: list[str], profile: dict[str, Any] | None) -> Selection:
+    """A required class the standard does not define yet is missing too: no server can declare it."""
     known = spec.class_ids()
     required = set(ALWAYS_REQUIRED)
     if profile is None:
@@ -30,10 +31,20 @@ def select_classes(declared: list[str], profile: dict[str, Any] | None) -> Selec
     else:
         required |= set(profile["required"])
         wanted = required | set(profile.get("optional", []))
+    undefined = [c for c in (profile or {}).get("required", []) if c not in known]
     return Selection(
         certified=[c for c in known if c in wanted and c in declared],
-        missing=[c for c in known if c in required and c not in declared],
+        missing=[c for c in known if c in required and c not in declared] + undefined,
     )
+
+
+def optional_classes(declared: list[str], profile: dict[str, Any] | None) -> dict[str, list[str]]:
+    """The profile's optional classes: which the run certifies (declared) and which it leaves out."""
+    optional = (profile or {}).get("optional", [])
+    return {
+        "certified": [c for c in optional if c in declared],
+        "notDeclared": [c for c in optional if c not in declared],
+    }
 
 
 def missing_message(cls: str, profile: str | None, api_root: str) -> str:
@@ -46,4 +57,6 @@ def missing_message(cls: str, profile: str | None, api_root: str) -> str:
         )
     if cls == "core":
         return f"every server must implement the core class; {where}"
+    if cls not in spec.class_ids():
+        return f"profile {profile} requires the {cls} class, which this version of the standard does not define yet"
     return f"profile {profile} requires the {cls} class; {where}"

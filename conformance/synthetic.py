@@ -52,7 +52,23 @@ NO_PERSONAL_DATA_TO_ANONYMOUS = Synthetic(
     "No response to an anonymous request contains a personnummer",
     "CORE-016",
 )
-ALL = (CONFORMANCE_DECLARATION, RESPONSES_MATCH_SPEC, NO_PERSONAL_DATA_TO_ANONYMOUS)
+FUZZ_NO_SERVER_ERROR = Synthetic(
+    "core.fuzz-no-server-error",
+    "Fuzz phase: no generated request, valid or invalid, gets a 5xx",
+    "CORE-005",
+)
+FUZZ_RESPONSES_MATCH_SPEC = Synthetic(
+    "core.fuzz-responses-match-spec",
+    "Fuzz phase: every response to a generated request is as the standard documents it",
+    "CORE-003",
+)
+ALL = (
+    CONFORMANCE_DECLARATION,
+    RESPONSES_MATCH_SPEC,
+    NO_PERSONAL_DATA_TO_ANONYMOUS,
+    FUZZ_NO_SERVER_ERROR,
+    FUZZ_RESPONSES_MATCH_SPEC,
+)
 
 
 def aggregate(synthetic: Synthetic, kind: Literal["spec", "privacy"], exchanges: list[Exchange]) -> Result:

@@ -132,3 +132,95 @@ def privacy_violations(method: str, path: str, body: str) -> list[Violation]:
         Violation("privacy", f"personnummer {mask(number)} in a response to an anonymous request")
         for number in find_personnummer(body)
     ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Requests (client-app certification): what a client sent, judged against the operation
+
+
+def _coerce(raw: str, schema: dict[str, Any]) -> Any:
+    """A query or header string as the type its schema names; left a string when it is not one."""
+    kind = spec.resolve(schema).get("type")
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+    except ValueError:
+        return raw
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(raw, raw)
+    return raw
+
+
+def _parameter_violations(operation: spec.Operation, query: dict[str, list[str]], headers: dict[str, str]) -> list[str]:
+    found = []
+    documented = {p.name for p in operation.parameters if p.location == "query"}
+    found += [
+        f"query parameter {name!r} is not a parameter of {operation.operation_id}" for name in query.keys() - documented
+    ]
+    for parameter in operation.parameters:
+        if parameter.location == "query":
+            values = query.get(parameter.name, [])
+        elif parameter.location == "header":
+            value = headers.get(parameter.name.lower())
+            values = [] if value is None else [value]
+        else:
+            continue
+        if not values:
+            if parameter.required:
+                found.append(f"required {parameter.location} parameter {parameter.name} is missing")
+            continue
+        schema = spec.resolve(parameter.schema)
+        if schema.get("type") == "array":
+            raw = values if parameter.explode else [v for value in values for v in value.split(",")]
+            instance: Any = [_coerce(v, schema.get("items", {})) for v in raw]
+        else:
+            instance = _coerce(values[0], schema)
+        found += [
+            f"{parameter.location} parameter {parameter.name}: {m}" for _, m in spec.schema_errors(schema, instance)
+        ]
+    return found
+
+
+def _body_violations(operation: spec.Operation, headers: dict[str, str], body: bytes) -> list[str]:
+    declared = (operation.request_body or {}).get("content") or {}
+    if not declared:
+        return [f"{operation.operation_id} takes no body, yet one was sent"] if body else []
+    if not body:
+        return ["the request body is required"] if (operation.request_body or {}).get("required") else []
+    media = media_type(headers.get("content-type"))
+    key = _declared_media(declared, media) if media else None
+    if key is None:
+        return [f"content type {media or 'none'} is not accepted (send {', '.join(declared)})"]
+    if not is_json_media(media or ""):
+        return []
+    try:
+        instance = json.loads(body)
+    except ValueError as exc:
+        return [f"the body is not valid JSON: {exc}"]
+    schema = declared[key].get("schema") or {}
+    return [
+        f"body {pointer}: {message}" for pointer, message in spec.schema_errors(schema, instance)[:MAX_SCHEMA_ERRORS]
+    ]
+
+
+def request_violations(
+    method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+) -> tuple[spec.Operation | None, list[Violation]]:
+    """The operation a client's request (path relative to the API root) calls, and how it breaks the spec.
+
+    `headers` have lower-case names. A personnummer in the path or the query is a privacy
+    violation whatever the operation: URLs end up in logs, proxies and browser histories.
+    """
+    in_url = find_personnummer(path + " " + " ".join(v for values in query.values() for v in values))
+    violations = [Violation("privacy", f"personnummer {mask(n)} in the URL") for n in in_url]
+    found = spec.find_operation(method, path)
+    if found is None:
+        return None, [*violations, Violation("spec", f"{method} {path} is not an operation of the standard")]
+    operation, _ = found
+    messages = _parameter_violations(operation, query, headers)
+    messages += _body_violations(operation, headers, body)
+    if not operation.anonymous_allowed and "authorization" not in headers:
+        messages.append(f"{operation.operation_id} needs a Bearer token, yet none was sent")
+    return operation, violations + [Violation("spec", m) for m in messages]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
+from functools import cache, partial
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,8 +18,21 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route, Router
 
 import spec
+from spec.governance.docs_site import render_reference
 
-from . import core, discovery, docs_page, problems, test_interface
+from . import (
+    access_api,
+    activities,
+    attendance,
+    booking_api,
+    core,
+    discovery,
+    grants,
+    payments_api,
+    problems,
+    season,
+    test_interface,
+)
 from .auth import TokenService
 from .clock import ServerClock
 from .routing import Handler, Services, api_routes
@@ -30,9 +43,11 @@ log = logging.getLogger("reference_server")
 
 
 def _handlers(settings: Settings) -> dict[str, Handler]:
-    handlers = {**core.HANDLERS, **discovery.HANDLERS}
+    handlers = {**core.HANDLERS, **discovery.HANDLERS, **booking_api.HANDLERS, **access_api.HANDLERS}
+    handlers |= payments_api.HANDLERS | activities.HANDLERS | season.HANDLERS
+    handlers |= grants.HANDLERS | attendance.HANDLERS
     if not settings.production:
-        handlers |= test_interface.HANDLERS
+        handlers |= test_interface.HANDLERS | payments_api.TEST_HANDLERS
     return handlers
 
 
@@ -65,6 +80,14 @@ async def _unexpected(settings: Settings, request: Request, exc: Exception) -> R
     return problems.problem_response(problems.internal_error(), request, settings)
 
 
+@cache
+def _reference_html(served: frozenset[str]) -> str:
+    """GET /docs: the same rendering `bokbid spec docs` publishes, limited to what this instance serves."""
+    return render_reference(
+        spec.openapi(), spec.requirements(), spec.conformance(), operation_ids=set(served), label=spec.version()
+    )
+
+
 def create_app(settings: Settings) -> Starlette:
     storage = Storage(settings.db)
     storage.prepare()
@@ -77,7 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         tokens=TokenService(storage, clock, settings),
         classes=_served_classes(handlers),
     )
-    docs_html = docs_page.render(op for op in spec.operations() if op.operation_id in handlers)
+    docs_html = _reference_html(frozenset(handlers))
 
     async def openapi_document(request: Request) -> Response:
         return FileResponse(spec.spec_file(), media_type="application/yaml")

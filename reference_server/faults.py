@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .booking_faults import BOOKING_FAULTS
+from .grant_faults import GRANT_FAULTS
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -117,6 +120,86 @@ _CATALOGUE = (
         ("CORE-003", "DISC-002"),
         "Units lack facilityId in every response.",
     ),
+    # --- security and robustness (issue 6) ----------------------------------------------------
+    Fault(
+        "alg-none-accepted",
+        ("CORE-020", "CORE-010"),
+        "A token whose header says alg 'none' is accepted without a signature.",
+    ),
+    Fault(
+        "signature-not-verified",
+        ("CORE-020", "CORE-010"),
+        "Token claims are read without verifying the signature, so a token signed with any key is accepted.",
+    ),
+    Fault(
+        "embedded-jwk-trusted",
+        ("CORE-020",),
+        "A token carrying its own public key in a 'jwk' header is verified with that key (CVE-2018-0114 style).",
+    ),
+    Fault(
+        "claims-grant-rights-regardless-of-persona",
+        ("CORE-022",),
+        "Any token with a municipalityCode claim reads that municipality's representatives, whatever its persona.",
+    ),
+    Fault(
+        "staff-access-any-municipality",
+        ("CORE-022", "DISC-014", "CORE-011"),
+        "Facility administrators and case officers read representatives of organisations in every municipality.",
+    ),
+    Fault(
+        "representative-reads-other-organisations",
+        ("CORE-022", "DISC-014", "CORE-011"),
+        "An organisation representative reads the representatives of any organisation.",
+    ),
+    Fault(
+        "not-found-before-unauthorized",
+        ("CORE-021",),
+        "Operations with a resource id look the resource up before authenticating: an anonymous caller gets 404 "
+        "for unknown ids and 401 only for existing ones, learning which ids exist.",
+    ),
+    Fault(
+        "server-owned-field-writable",
+        ("CORE-014", "CORE-025"),
+        "A client-supplied id in a fixture body is stored as the entity's id (mass assignment) instead of refused.",
+    ),
+    Fault(
+        "malformed-json-500",
+        ("CORE-013",),
+        "A body that is not valid JSON crashes the parser: 500 internal-error instead of 400.",
+    ),
+    Fault(
+        "wrong-content-type-accepted",
+        ("CORE-013",),
+        "Bodies are parsed as JSON whatever their Content-Type (text/plain included) instead of refused with 415.",
+    ),
+    Fault(
+        "refused-body-still-applied",
+        ("CORE-025", "CORE-013"),
+        "The content-type check runs after the handler: a text/plain body gets 415, but its data was already written.",
+    ),
+    Fault(
+        "oversized-body-accepted",
+        ("CORE-023",),
+        "Request bodies of any size are read and processed; there is no 1 MiB limit and no 413.",
+    ),
+    Fault(
+        "oversized-strings-accepted",
+        ("CORE-024", "CORE-005"),
+        "maxLength is not enforced on request bodies: overlong names and descriptions are stored.",
+    ),
+    Fault(
+        "lone-surrogate-500",
+        ("CORE-024",),
+        "Strings with a NUL character or a lone surrogate are not refused; storing them fails with 500.",
+    ),
+    Fault(
+        "non-latin1-text-mangled",
+        ("CORE-024",),
+        "Facility names and descriptions are stored in Latin-1: Sámi letters, emoji and other text outside it come "
+        "back as '?'.",
+    ),
 )
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CATALOGUE}
+FAULTS: dict[str, Fault] = {
+    fault.name: fault for fault in (*_CATALOGUE, *(Fault(*f) for f in (*BOOKING_FAULTS, *GRANT_FAULTS)))
+}

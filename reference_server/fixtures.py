@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import opening_hours, problems, taxonomy
+from . import booking_fixtures, grant_fixtures, opening_hours, problems, taxonomy
 from .problems import FieldError
 from .settings import Settings
 from .storage import DATA_TABLES, Storage, facilities, organisations, persons, representatives, units
@@ -33,14 +34,21 @@ class _Entity:
 
 
 class _Planner:
-    def __init__(self, payload: dict[str, Any], now: datetime) -> None:
+    def __init__(self, payload: dict[str, Any], now: datetime, settings: Settings) -> None:
         self.payload = payload
         self.now = now
+        self.settings = settings
         self.ids: dict[str, str] = {}
         self.ref_pointers: dict[str, str] = {}
         self.person_refs = {p["ref"] for p in payload.get("persons", [])}
 
-    def _ref(self, entity: _Entity, ref: str, pointer: str) -> str:
+    def _text(self, value: str | None) -> str | None:
+        """Text as stored: exactly as given, or squeezed through Latin-1 under non-latin1-text-mangled."""
+        if value is None or not self.settings.fault_active("non-latin1-text-mangled"):
+            return value
+        return value.encode("latin-1", "replace").decode("latin-1")
+
+    def _ref(self, entity: _Entity, ref: str, pointer: str, given_id: str | None = None) -> str:
         if ref in self.ref_pointers:
             entity.errors.append(
                 FieldError(
@@ -51,7 +59,8 @@ class _Planner:
             )
             return str(uuid.uuid4())
         self.ref_pointers[ref] = pointer
-        self.ids[ref] = str(uuid.uuid4())
+        # A given id only reaches here under server-owned-field-writable (validation refuses it).
+        self.ids[ref] = given_id or str(uuid.uuid4())
         return self.ids[ref]
 
     @staticmethod
@@ -136,7 +145,7 @@ class _Planner:
 
     def facility(self, data: dict[str, Any], pointer: str) -> _Entity:
         entity = _Entity()
-        facility_id = self._ref(entity, data["ref"], pointer)
+        facility_id = self._ref(entity, data["ref"], pointer, data.get("id"))
         self._activity_types(entity, data.get("activityTypes", []), pointer)
         entity.errors.extend(
             FieldError("body", detail, pointer=at)
@@ -148,8 +157,8 @@ class _Planner:
                 self._stamped(
                     {
                         "id": facility_id,
-                        "name": data["name"],
-                        "description": data.get("description"),
+                        "name": self._text(data["name"]),
+                        "description": self._text(data.get("description")),
                         "municipality_code": data["municipalityCode"],
                         "ownership": data["ownership"],
                         "latitude": data["position"]["latitude"],
@@ -185,6 +194,20 @@ class _Planner:
                     ),
                 )
             )
+            extra_rows, extra_errors = booking_fixtures.unit_extras(
+                unit, unit_id, at, self.now, lambda ref, where: self._ref(entity, ref, where)
+            )
+            entity.rows.extend(extra_rows)
+            entity.errors.extend(extra_errors)
+        return entity
+
+    def grant_programme(self, data: dict[str, Any], pointer: str) -> _Entity:
+        entity = _Entity()
+        rows, errors = grant_fixtures.programme(
+            data, pointer, self.now, lambda ref, where: self._ref(entity, ref, where), self.settings
+        )
+        entity.rows.extend(rows)
+        entity.errors.extend(errors)
         return entity
 
     def entities(self) -> list[_Entity]:
@@ -194,6 +217,16 @@ class _Planner:
             self.organisation(o, f"/organisations/{i}") for i, o in enumerate(self.payload.get("organisations", []))
         ]
         planned += [self.facility(f, f"/facilities/{i}") for i, f in enumerate(self.payload.get("facilities", []))]
+        for i, data in enumerate(self.payload.get("seasons", [])):
+            season = _Entity()
+            rows, errors = booking_fixtures.season(data, f"/seasons/{i}", self.now, partial(self._ref, season))
+            season.rows += rows
+            season.errors += errors
+            planned.append(season)
+        planned += [
+            self.grant_programme(g, f"/grantProgrammes/{i}")
+            for i, g in enumerate(self.payload.get("grantProgrammes", []))
+        ]
         return planned
 
 
@@ -209,7 +242,7 @@ def _insert(conn: Connection, entities: list[_Entity]) -> None:
 
 def create_fixtures(storage: Storage, payload: dict[str, Any], *, now: datetime, settings: Settings) -> dict[str, str]:
     """Create everything and return the id assigned to each ref, or raise a 400 and create nothing."""
-    planner = _Planner(payload, now)
+    planner = _Planner(payload, now, settings)
     entities = planner.entities()
     errors = [error for entity in entities for error in entity.errors]
     if settings.fault_active("fixtures-not-atomic"):

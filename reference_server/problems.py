@@ -23,6 +23,7 @@ _TITLES = {
     "forbidden": "Not allowed",
     "not-found": "Not found",
     "method-not-allowed": "Method not allowed",
+    "payload-too-large": "Payload too large",
     "unsupported-media-type": "Unsupported media type",
     "internal-error": "Internal server error",
 }
@@ -93,6 +94,10 @@ def method_not_allowed(method: str, allowed: list[str]) -> Problem:
         f"{method} is not supported here; use {', '.join(allowed)}.",
         headers={"Allow": ", ".join(allowed)},
     )
+
+
+def payload_too_large(limit: int) -> Problem:
+    return Problem(413, "payload-too-large", f"The request body is larger than {limit} bytes.")
 
 
 def unsupported_media_type(detail: str) -> Problem:

@@ -30,6 +30,7 @@ from .storage import Storage
 from .validation import validate_request
 
 log = logging.getLogger("reference_server")
+MAX_BODY_BYTES = 1024 * 1024  # CORE-023
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,22 @@ def json_response(body: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status)
 
 
-def _handle(services: Services, handler: Handler, operation: spec.Operation, request: Request, body: bytes) -> Response:
+def _handle(
+    services: Services, handler: Handler, operation: spec.Operation, request: Request, body: bytes, oversized: bool
+) -> Response:
     settings = services.settings
+    # The faulty shortcut: leave authentication of operations on one resource to the handler,
+    # which looks the resource up first.
+    deferred = settings.fault_active("not-found-before-unauthorized") and "{" in operation.path
     try:
         identity = authenticate(
             request.headers,
-            anonymous_allowed=operation.anonymous_allowed,
+            anonymous_allowed=operation.anonymous_allowed or deferred,
             tokens=services.tokens,
             settings=settings,
         )
+        if oversized:
+            raise problems.payload_too_large(body_limit(operation))
         valid = validate_request(
             operation,
             path_params=request.path_params,
@@ -89,12 +97,41 @@ def _handle(services: Services, handler: Handler, operation: spec.Operation, req
             settings=settings,
         )
         call = Call(services, request, operation, identity, valid.path, valid.query, valid.provided, valid.body)
-        return handler(call)
+        response = handler(call)
+        if valid.late_refusal is not None:
+            raise valid.late_refusal
+        return response
     except problems.Problem as problem:
         return problems.problem_response(problem, request, settings)
     except Exception:
         log.exception("%s %s (%s) failed", request.method, request.url.path, operation.operation_id)
         return problems.problem_response(problems.internal_error(), request, settings)
+
+
+def body_limit(operation: spec.Operation) -> int:
+    """MAX_BODY_BYTES, unless the operation declares a larger `x-max-request-bytes` (a DAK file import)."""
+    return int(operation.raw.get("x-max-request-bytes", MAX_BODY_BYTES))
+
+
+async def _bounded_body(request: Request, settings: Settings, limit: int) -> tuple[bytes, bool]:
+    """The body, or (b"", True) once it exceeds `limit` (CORE-023): read no further than that.
+
+    A declared Content-Length over the limit is refused without reading a byte; a chunked body is
+    counted as it arrives, so nobody can make the server buffer more than the limit.
+    """
+    if settings.fault_active("oversized-body-accepted"):
+        return await request.body(), False
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return b"", True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+    return b"".join(chunks), False
 
 
 def _endpoint(
@@ -103,9 +140,13 @@ def _endpoint(
     async def endpoint(request: Request) -> Response:
         # Starlette routes only the methods given below (405 otherwise) and HEAD along with GET.
         operation = operations["GET" if request.method == "HEAD" else request.method]
-        body = await request.body() if operation.request_body is not None else b""
+        body, oversized = b"", False
+        if operation.request_body is not None:
+            body, oversized = await _bounded_body(request, services.settings, body_limit(operation))
         # Handlers and storage are synchronous; keep them off the event loop.
-        return await run_in_threadpool(_handle, services, handlers[operation.operation_id], operation, request, body)
+        return await run_in_threadpool(
+            _handle, services, handlers[operation.operation_id], operation, request, body, oversized
+        )
 
     return endpoint
 

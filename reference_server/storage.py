@@ -114,6 +114,278 @@ units = sa.Table(
     *_timestamps(),
 )
 
+# --- booking, access, payments, activities, season-allocation ------------------------------------
+# Amounts are integer öre (BigInteger), never floats. Instants are UtcTimestamp like everywhere.
+
+booking_terms = sa.Table(
+    "booking_terms",
+    metadata,
+    sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("hold_minutes", sa.Integer, nullable=False),
+    sa.Column("approval_required", sa.Boolean, nullable=False),
+    sa.Column("prices", sa.JSON, nullable=False),  # {customer category: öre per hour}
+    sa.Column("free_until_hours_before", sa.Integer, nullable=False),
+    sa.Column("late_fee_percent", sa.Integer, nullable=False),
+    sa.Column("access_margin_minutes", sa.Integer, nullable=False),
+)
+
+blocked_periods = sa.Table(
+    "blocked_periods",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("start_at", UtcTimestamp(), nullable=False),
+    sa.Column("end_at", UtcTimestamp(), nullable=False),
+    sa.Column("reason", sa.Text),
+)
+
+seasons = sa.Table(
+    "seasons",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("start_date", sa.String(10), nullable=False),
+    sa.Column("end_date", sa.String(10), nullable=False),
+    sa.Column("application_deadline", UtcTimestamp(), nullable=False),
+    sa.Column("allocated_at", UtcTimestamp()),
+    *_timestamps(),
+)
+
+season_applications = sa.Table(
+    "season_applications",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("season_id", sa.ForeignKey("seasons.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("person_id", sa.String(64), nullable=False),
+    sa.Column("customer_category", sa.String(30), nullable=False),
+    sa.Column("alternatives", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("decision", sa.JSON),
+    sa.Column("submitted_at", UtcTimestamp(), nullable=False),
+    *_timestamps(),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("municipality_code", sa.String(4), nullable=False, index=True),
+    sa.Column("start_at", UtcTimestamp(), nullable=False),
+    sa.Column("end_at", UtcTimestamp(), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("hold_expires_at", UtcTimestamp()),
+    sa.Column("customer_category", sa.String(30), nullable=False),
+    sa.Column("person_id", sa.String(64), nullable=False, index=True),
+    sa.Column("organisation_id", sa.String(64), index=True),
+    sa.Column("price_ore", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("cancelled_at", UtcTimestamp()),
+    sa.Column("cancellation_fee_ore", sa.BigInteger),
+    sa.Column("cancellation_reason", sa.Text),
+    sa.Column("rejected_at", UtcTimestamp()),
+    sa.Column("rejection_reason", sa.Text),
+    sa.Column("season_application_id", sa.ForeignKey("season_applications.id", ondelete="CASCADE"), index=True),
+    *_timestamps(),
+    sa.Index("ix_bookings_unit_start", "unit_id", "start_at"),
+)
+
+idempotency_records = sa.Table(
+    "idempotency_records",
+    metadata,
+    sa.Column("scope", sa.String(400), primary_key=True),  # caller and operation
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # sha256 of the request
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+)
+
+access_codes = sa.Table(
+    "access_codes",
+    metadata,
+    sa.Column("booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.String(64), nullable=False),
+    sa.Column("code", sa.String(8), nullable=False),
+    sa.Column("valid_from", UtcTimestamp(), nullable=False),
+    sa.Column("valid_until", UtcTimestamp(), nullable=False),
+    sa.Column("revoked_at", UtcTimestamp()),
+    sa.Index("ix_access_codes_unit_code", "unit_id", "code"),
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("person_id", sa.String(64), nullable=False, index=True),
+    sa.Column("organisation_id", sa.String(64), index=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False, index=True),
+    sa.Column("method", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("amount_ore", sa.BigInteger, nullable=False),
+    sa.Column("settled_at", UtcTimestamp()),
+    *_timestamps(),
+)
+
+payment_lines = sa.Table(
+    "payment_lines",
+    metadata,
+    sa.Column("payment_id", sa.ForeignKey("payments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("amount_ore", sa.BigInteger, nullable=False),
+)
+
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("payment_id", sa.ForeignKey("payments.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("amount_ore", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+)
+
+payment_simulation = sa.Table(
+    "payment_simulation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("activity_type", sa.String(64), nullable=False),
+    sa.Column("start_at", UtcTimestamp(), nullable=False),
+    sa.Column("end_at", UtcTimestamp(), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    *_timestamps(),
+)
+
+registrations = sa.Table(
+    "registrations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("activity_id", sa.ForeignKey("activities.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("person_id", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),  # order of arrival, for the waiting list
+    sa.Column("cancelled_at", UtcTimestamp()),
+    *_timestamps(),
+)
+
+# Emptied by POST /test/reset before the tables of DATA_TABLES, children first.
+BOOKING_DATA_TABLES: tuple[sa.Table, ...] = (
+    refunds,
+    payment_lines,
+    payments,
+    payment_simulation,
+    access_codes,
+    registrations,
+    activities,
+    bookings,
+    season_applications,
+    seasons,
+    blocked_periods,
+    booking_terms,
+    idempotency_records,
+)
+
+# --- grants and attendance ------------------------------------------------------------------------
+# A programme's rules, a report's content and its evaluation are JSON documents read whole;
+# amounts are integer öre.
+
+grant_programmes = sa.Table(
+    "grant_programmes",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("municipality_code", sa.String(4), nullable=False, index=True),
+    sa.Column("description", sa.Text),
+    sa.Column("rules", sa.JSON, nullable=False),
+    *_timestamps(),
+)
+
+grant_applications = sa.Table(
+    "grant_applications",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("programme_id", sa.ForeignKey("grant_programmes.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False, index=True),
+    sa.Column("application_period", sa.String(40), nullable=False),
+    sa.Column("deadline", UtcTimestamp(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("requested_amount", sa.BigInteger, nullable=False),
+    sa.Column("calculated_amount", sa.BigInteger),
+    sa.Column("description", sa.Text),
+    sa.Column("attendance_report_ids", sa.JSON, nullable=False),
+    sa.Column("submitted_at", UtcTimestamp()),
+    sa.Column("decision_id", sa.String(64), unique=True),
+    sa.Column("decision_outcome", sa.String(20)),
+    sa.Column("decision_amount", sa.BigInteger),
+    sa.Column("decision_motivation", sa.Text),
+    sa.Column("decided_at", UtcTimestamp()),
+    sa.Column("payout_id", sa.String(64), index=True),
+    *_timestamps(),
+)
+
+grant_attachments = sa.Table(
+    "grant_attachments",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("application_id", sa.ForeignKey("grant_applications.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("media_type", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+)
+
+grant_payouts = sa.Table(
+    "grant_payouts",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False),
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("items", sa.JSON, nullable=False),
+    sa.Column("total_amount", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+    sa.UniqueConstraint("municipality_code", "idempotency_key"),
+)
+
+attendance_reports = sa.Table(
+    "attendance_reports",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("programme_id", sa.ForeignKey("grant_programmes.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("organisation_id", sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False, index=True),
+    sa.Column("format", sa.String(10), nullable=False),
+    sa.Column("content", sa.JSON, nullable=False),
+    sa.Column("sessions", sa.JSON, nullable=False),  # the evaluated sessions (SessionResult)
+    sa.Column("summary", sa.JSON, nullable=False),
+    *_timestamps(),
+)
+
+# Emptied by POST /test/reset before the tables of DATA_TABLES, children first.
+GRANT_DATA_TABLES: tuple[sa.Table, ...] = (
+    grant_attachments,
+    grant_applications,
+    grant_payouts,
+    attendance_reports,
+    grant_programmes,
+)
+
 server_clock = sa.Table(
     "server_clock",
     metadata,
@@ -131,7 +403,15 @@ signing_keys = sa.Table(
 )
 
 # What POST /test/reset empties, children before parents.
-DATA_TABLES: tuple[sa.Table, ...] = (representatives, units, facilities, organisations, persons)
+DATA_TABLES: tuple[sa.Table, ...] = (
+    *BOOKING_DATA_TABLES,
+    *GRANT_DATA_TABLES,
+    representatives,
+    units,
+    facilities,
+    organisations,
+    persons,
+)
 
 
 def engine_url(db: str) -> sa.URL:

@@ -34,6 +34,8 @@ class ValidatedRequest:
     query: dict[str, Any]  # with the schema's default for each parameter not given
     provided: frozenset[str]  # names of the query parameters the client actually sent
     body: Any
+    # Only under the fault refused-body-still-applied: the 415 the handler's answer is replaced with.
+    late_refusal: problems.Problem | None = None
 
 
 def _schema_type(schema: dict[str, Any]) -> str | None:
@@ -190,6 +192,8 @@ def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> li
         path = list(err.instance_path)
         kind = err.kind
         if isinstance(kind, _UNKNOWN_MEMBER_KINDS):
+            if settings.fault_active("server-owned-field-writable") and set(kind.unexpected) <= {"id"}:
+                continue  # kept in the body, and the fixtures store it
             if settings.fault_active("unknown-fields-ignored"):
                 _drop_members(instance, path, kind.unexpected)  # "be liberal in what you accept"
                 continue
@@ -205,6 +209,8 @@ def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> li
                     pointer=_pointer([*path, kind.property]),
                 )
             )
+        elif isinstance(kind, ValidationErrorKind.MaxLength) and settings.fault_active("oversized-strings-accepted"):
+            continue
         else:
             found.append(FieldError("body", err.message, pointer=_pointer(path)))
     unique: dict[tuple[str | None, str], FieldError] = {}
@@ -213,29 +219,43 @@ def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> li
     return list(unique.values())
 
 
-def _body(operation: spec.Operation, headers: Headers, raw: bytes, settings: Settings) -> tuple[Any, list[FieldError]]:
+def _body(
+    operation: spec.Operation, headers: Headers, raw: bytes, settings: Settings
+) -> tuple[Any, list[FieldError], problems.Problem | None]:
+    """The parsed body, what is wrong with it, and (under one fault) a 415 to give after handling it."""
     request_body = operation.request_body
+    late_refusal = None
     if request_body is None:
-        return None, []
+        return None, [], None
     content_type = headers.get("content-type")
     if not raw and content_type is None:
         if request_body.get("required", False):
-            return None, [FieldError("body", "a JSON request body is required", pointer="")]
-        return None, []
+            return None, [FieldError("body", "a JSON request body is required", pointer="")], None
+        return None, [], None
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     accepted = operation.request_media_types()
     if media_type not in accepted:
         sent = media_type or "no content type"
-        raise problems.unsupported_media_type(f"Send the body as {' or '.join(accepted)}, not {sent}.")
-    instance = parse_json(raw)
+        refusal = problems.unsupported_media_type(f"Send the body as {' or '.join(accepted)}, not {sent}.")
+        if settings.fault_active("refused-body-still-applied"):
+            late_refusal = refusal
+        elif not settings.fault_active("wrong-content-type-accepted"):
+            raise refusal
+        media_type = accepted[0]
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        # Another declared media type (a DAK file, application/xml) is the handler's to parse.
+        return raw, [], late_refusal
+    # Under malformed-json-500 the body is parsed trusting the client: a JSONDecodeError becomes a 500.
+    instance = json.loads(raw) if settings.fault_active("malformed-json-500") else parse_json(raw)
     try:
-        unstorable = _text_errors(instance, [])
+        unstorable = [] if settings.fault_active("lone-surrogate-500") else _text_errors(instance, [])
         if unstorable:
-            return instance, unstorable
-        return instance, body_errors(request_body["content"][media_type]["schema"], instance, settings)
+            return instance, unstorable, late_refusal
+        schema = request_body["content"][media_type]["schema"]
+        return instance, body_errors(schema, instance, settings), late_refusal
     except RecursionError:
         # Parsed within the JSON parser's depth limit, but too deep to walk again.
-        return instance, [FieldError("body", "the body is nested too deeply", pointer="")]
+        return instance, [FieldError("body", "the body is nested too deeply", pointer="")], late_refusal
 
 
 def validate_request(
@@ -248,8 +268,10 @@ def validate_request(
     settings: Settings,
 ) -> ValidatedRequest:
     path, query, provided, errors = _parameters(operation, path_params, query_params, headers, settings)
-    instance, errors_in_body = _body(operation, headers, body, settings)
+    instance, errors_in_body, late_refusal = _body(operation, headers, body, settings)
     errors += errors_in_body
     if errors:
         raise problems.validation_error(errors)
-    return ValidatedRequest(path=path, query=query, provided=frozenset(provided), body=instance)
+    return ValidatedRequest(
+        path=path, query=query, provided=frozenset(provided), body=instance, late_refusal=late_refusal
+    )

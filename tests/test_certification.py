@@ -8,10 +8,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
-from conformance.runner import certify
+import spec
+from conformance.registry import all_checks
+from conformance.runner import certify, run_certification
 from reference_server.launcher import background_server
+
+# The classes of issue 3, which must hold under real concurrency (several workers, PostgreSQL).
+BOOKING_SIDE = ("booking", "access", "payments", "activities", "season-allocation")
 
 
 def _certify(url: str, report_dir: Path, seed: int, profile: str | None = None) -> tuple[int, dict]:
@@ -24,7 +30,7 @@ def _assert_all_passed(code: int, report: dict) -> None:
     assert failed == []
     assert code == 0
     assert report["summary"]["failed"] == report["summary"]["errors"] == report["summary"]["skipped"] == 0
-    assert {"core", "discovery", "test-interface"} <= {r["class"] for r in report["results"]}
+    assert {"core", "discovery", "test-interface", *BOOKING_SIDE} <= {r["class"] for r in report["results"]}
 
 
 @pytest.mark.parametrize("seed", [11, 20261127])
@@ -38,6 +44,20 @@ def test_reference_server_on_sqlite_passes_every_check(sqlite_url: str, tmp_path
 
 
 @pytest.mark.postgres
+def test_booking_side_classes_pass_on_postgresql_with_four_workers(pg_url: str, tmp_path: Path) -> None:
+    """No overlap, no overbooking, no lost hold across four processes sharing one database."""
+    checks = [c for c in all_checks() if c.cls in BOOKING_SIDE]
+    with background_server(db=pg_url, workers=4) as url:
+        code = run_certification(
+            base_url=url, profile=None, report_dir=tmp_path / "report", seed=42, timeout=10.0, quiet=True, checks=checks
+        )
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert [(r["id"], r["message"]) for r in report["results"] if r["status"] != "passed"] == []
+    assert code == 0
+    assert set(BOOKING_SIDE) <= {r["class"] for r in report["results"]}
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("seed", [5, 4711])
 def test_reference_server_on_postgresql_with_two_workers_passes_every_check(
     pg_url: str, tmp_path: Path, seed: int
@@ -47,11 +67,37 @@ def test_reference_server_on_postgresql_with_two_workers_passes_every_check(
     _assert_all_passed(code, report)
 
 
-def test_a_profile_is_certified_when_its_classes_are_declared(sqlite_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", [p["id"] for p in spec.conformance()["profiles"]])
+def test_each_profile_is_certified_or_refused_for_exactly_its_missing_classes(
+    sqlite_url: str, tmp_path: Path, profile: str
+) -> None:
+    """While classes are still being added to the reference server, a profile needing one it does
+    not serve yet must be refused, naming it; once all are served, the profile must pass."""
+    chosen = spec.profile(profile)
+    assert chosen is not None
     with background_server(db=sqlite_url) as url:
-        code, report = _certify(url, tmp_path / "report", 3, profile="kommunens-processtod-bas")
+        declared = httpx.get(f"{url}/conformance").json()["conformsTo"]
+        code, report = _certify(url, tmp_path / "report", 3, profile=profile)
+    assert report["profile"] == profile
+    missing = [c for c in chosen["required"] if c not in declared]
+    if missing:
+        assert code == 1
+        for cls in missing:
+            assert any(f"requires the {cls} class" in reason for reason in report["refused"]), report["refused"]
+        return
     _assert_all_passed(code, report)
-    assert report["profile"] == "kommunens-processtod-bas"
+    assert report["optionalClasses"]["certified"] == [c for c in chosen["optional"] if c in declared]
+    assert set(report["certifiedClasses"]) == {
+        "test-interface",
+        *chosen["required"],
+        *report["optionalClasses"]["certified"],
+    }
+
+
+def test_a_profile_is_refused_on_a_production_server(sqlite_url: str, tmp_path: Path) -> None:
+    with background_server(db=sqlite_url, production=True) as url:
+        code, report = _certify(url, tmp_path / "report", 4, profile="kommunens-processtod-bas")
+    assert code == 1 and any("test-interface" in reason for reason in report["refused"])
 
 
 def test_a_production_server_is_refused_for_lack_of_a_test_interface(sqlite_url: str, tmp_path: Path) -> None:

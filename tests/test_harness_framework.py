@@ -506,8 +506,8 @@ def test_build_check_normalises_ids_and_validates_requirements() -> None:
     assert build_check(_noop, id="core.x", title="t", requirements=["CORE-001"], cls="core").id == "core.x"
     with pytest.raises(RegistryError, match="unknown requirement id\\(s\\) CORE-999"):
         build_check(_noop, id="x", title="t", requirements=["CORE-999"], cls="core")
-    with pytest.raises(RegistryError, match="unknown conformance class 'booking'"):
-        build_check(_noop, id="x", title="t", requirements=["CORE-001"], cls="booking")
+    with pytest.raises(RegistryError, match="unknown conformance class 'bookings'"):
+        build_check(_noop, id="x", title="t", requirements=["CORE-001"], cls="bookings")
     with pytest.raises(RegistryError, match="pass cls="):
         build_check(_noop, id="x", title="t", requirements=["CORE-001"])
     with pytest.raises(RegistryError, match="kebab-case"):

@@ -529,6 +529,58 @@ def representatives_access(ctx: CheckContext) -> None:
         )
 
 
+@check(
+    "no-role-escalation",
+    "Claims of another persona or another scope grant nothing: representatives stay behind 403",
+    requirements=["CORE-022", "CORE-011"],
+)
+def no_role_escalation(ctx: CheckContext) -> None:
+    data = _data(ctx)
+    org, other = ctx.random.sample(data.organisations, 2)
+    code = org["municipalityCode"]
+    path = f"/organisations/{data.ids[org['ref']]}/representatives"
+    persons = {p["ref"]: p for p in data.body["persons"]}
+    outsider = next(p for p in persons.values() if p["ref"] not in {r["personRef"] for r in org["representatives"]})
+    other_rep = other["representatives"][0]
+    escalations = {
+        "a citizen token carrying the organisation's municipalityCode": ctx.as_persona(
+            "citizen", personId=data.ids[outsider["ref"]], municipalityCode=code
+        ),
+        "a system client token carrying the municipalityCode": ctx.as_persona(
+            "system-client", clientId="door-locks", scopes=["access"], municipalityCode=code
+        ),
+        "another organisation's representative carrying the municipalityCode": ctx.as_persona(
+            "organisation-representative",
+            personId=data.ids[other_rep["personRef"]],
+            organisationId=data.ids[other["ref"]],
+            role="chair",
+            municipalityCode=code,
+        ),
+        "a case officer of another municipality": ctx.as_persona(
+            "case-officer", municipalityCode=_other_municipality(code)
+        ),
+        "a facility administrator of another municipality": ctx.as_persona(
+            "facility-administrator", municipalityCode=_other_municipality(code)
+        ),
+        "a representative of another organisation": ctx.as_persona(
+            "organisation-representative",
+            personId=data.ids[other_rep["personRef"]],
+            organisationId=data.ids[other["ref"]],
+            role=other_rep["role"],
+        ),
+    }
+    for what, client in escalations.items():
+        response = client.get(path)
+        ensure(
+            response.status_code == 403,
+            f"{what} read the representatives of {org['name']} ({code})",
+            expected=403,
+            actual=response.status_code,
+            response=response,
+        )
+        expect(response).problem(status=403, type_suffix="forbidden")
+
+
 @check("personnummer-masked", "Personnummer are masked even for authorised callers", requirements=["CORE-015"])
 def personnummer_masked(ctx: CheckContext) -> None:
     data = _data(ctx)

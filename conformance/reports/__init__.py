@@ -1,13 +1,20 @@
-"""Writing a run's reports: report.json, junit.xml, report.html and evidence.jsonl.
+"""Writing a run's evidence bundle: report.json, junit.xml, report.html, evidence.jsonl, config.json
+and the manifest that pins them.
 
-All four render the same `results.Run`; report.json is the contract other tools read (BRIEF §5),
-junit.xml feeds CI dashboards, report.html is for people, and evidence.jsonl is every exchange.
+All reports render the same `results.Run`; report.json is the contract other tools read (BRIEF §5),
+junit.xml feeds CI dashboards, report.html is for people, evidence.jsonl is every exchange and
+config.json the effective configuration. Tokens are redacted as exchanges are recorded; every
+personnummer is masked in every file here as the last step, whichever check, body or expectation
+it came from, because bundles are shared with suppliers and kept with certificates.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from ..bundle import FILES, write_manifest
+from ..personnummer import redact
 from ..results import Run
 from .evidence_log import write_evidence
 from .html import write_html
@@ -24,4 +31,9 @@ def write_reports(run: Run, directory: Path) -> Path:
     write_evidence(run, directory / "evidence.jsonl")
     html_path = directory / "report.html"
     write_html(run, report, html_path)
+    (directory / "config.json").write_text(json.dumps(run.config, indent=2) + "\n", encoding="utf-8")
+    for name in FILES:
+        path = directory / name
+        path.write_text(redact(path.read_text(encoding="utf-8")), encoding="utf-8")
+    write_manifest(directory, report)
     return html_path

@@ -1,0 +1,65 @@
+"""The evidence bundle: the files a run leaves behind, pinned by a manifest and one digest.
+
+A certificate must point at exactly the evidence it was issued on, and anyone holding that
+evidence must be able to check it years later. So every run writes `manifest.json` listing each
+bundle file with its sha256 together with what pins the run (spec version and digest, suite
+version, seed); the bundle digest is the sha256 of the canonical manifest. Changing any byte of
+any listed file, or of the manifest, changes or breaks the digest.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .signing import canonical_json, sha256
+
+MANIFEST = "manifest.json"
+FORMAT = "bob-evidence-bundle/1"
+FILES = ("report.json", "evidence.jsonl", "config.json", "junit.xml", "report.html")
+
+
+class BundleError(Exception):
+    """The directory is not an intact evidence bundle."""
+
+
+def write_manifest(directory: Path, report: dict[str, Any]) -> dict[str, Any]:
+    manifest = {
+        "format": FORMAT,
+        "specVersion": report["specVersion"],
+        "specDigest": report["specDigest"],
+        "suiteVersion": report["suiteVersion"],
+        "seed": report["seed"],
+        "files": {name: sha256((directory / name).read_bytes()) for name in FILES},
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def bundle_digest(directory: Path) -> str:
+    """The digest of an intact bundle; BundleError names the first file that does not match."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"{directory / MANIFEST} cannot be read: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleError(f"{directory / MANIFEST} is not a {FORMAT} manifest")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or sorted(files) != sorted(FILES):
+        raise BundleError(f"{directory / MANIFEST} does not list the bundle files {', '.join(FILES)}")
+    for name, digest in files.items():
+        path = directory / name
+        if not path.is_file():
+            raise BundleError(f"{path} is missing")
+        if sha256(path.read_bytes()) != digest:
+            raise BundleError(f"{path} was changed after the run (its digest differs from the manifest)")
+    return sha256(canonical_json(manifest))
+
+
+def load_report(directory: Path) -> dict[str, Any]:
+    try:
+        report: dict[str, Any] = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"{directory / 'report.json'} cannot be read: {exc}") from exc
+    return report

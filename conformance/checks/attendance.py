@@ -1,0 +1,550 @@
+"""Checks of the `attendance` class: reports as JSON and DAK 2.2, rule boundaries, export, statistics.
+
+Every report is designed to sit on a rule's boundary (ages 6/7 and 25/26 by birth year, 44/45
+minutes, 2/3 participants, 20/21 participants per leader, a second session on the same day, the
+week's limit), and the server's evaluation is compared, session by session and person by person,
+with the harness's own reading of the rules (grant_rules_oracle.py). DAK files are written by the
+harness (dak_files.py) and broken one line at a time, so it knows the line every error must name.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from lxml import etree
+
+from conformance import dak_files
+from conformance.context import CheckContext
+from conformance.expect import ensure, expect
+from conformance.grant_data import GrantWorld, build_world, person_number
+from conformance.grant_rules_oracle import Expected, expected, statistics
+from conformance.http import RecordingClient, Response
+from conformance.listing import walk
+from conformance.registry import check
+from spec import SPEC_ROOT
+from spec.reference_data import grant_rule_sets
+
+XSD = SPEC_ROOT / "v1" / "dak" / "aktivitetskort-2.2.xsd"
+BIG_FILE_SESSIONS = 10_000
+
+
+class Card:
+    """A närvarokort under construction: persons by birth date, sessions by day and length."""
+
+    def __init__(self, rng: random.Random, number: int = 1) -> None:
+        self.rng = rng
+        self.body: dict[str, Any] = {
+            "cardNumber": number,
+            "activity": "Innebandy",
+            "place": "Älvsjö bollhall",
+            "name": f"Grupp {number} – Åsa och Örjan",
+            "sessions": [],
+            "participants": [],
+            "leaders": [],
+        }
+
+    def person(self, role: str, born: date, sex: str | None = None, coordination: bool = False) -> str:
+        ident = f"{role[0]}{len(self.body[role]) + 1}"
+        self.body[role].append(
+            {
+                "id": ident,
+                "givenName": self.rng.choice(("Åsa", "Örjan", "Märta", "Ahmed", "Elin")),
+                "familyName": self.rng.choice(("Öberg", "Ärlig", "Nilsson", "Hassan")),
+                "personalIdentityNumber": person_number(self.rng, born, sex, coordination),
+            }
+        )
+        return ident
+
+    def participants(self, *born: date, sex: str | None = None) -> list[str]:
+        return [self.person("participants", b, sex) for b in born]
+
+    def session(
+        self,
+        day: date,
+        participants: list[str],
+        leaders: list[str],
+        minutes: int = 60,
+        start: str = "18:00",
+        disability: frozenset[str] = frozenset(),
+        absent: frozenset[str] = frozenset(),
+    ) -> None:
+        hour, minute = (int(x) for x in start.split(":"))
+        end = hour * 60 + minute + minutes
+        self.body["sessions"].append(
+            {
+                "code": f"s-{day.isoformat()}-{start.replace(':', '')}",
+                "date": day.isoformat(),
+                "startTime": f"{start}:00",
+                "endTime": f"{end // 60:02d}:{end % 60:02d}:00",
+                "type": self.rng.choice(("training", "match")),
+                "participants": [
+                    {"id": p, "present": p not in absent, "disability": p in disability} for p in participants
+                ],
+                "leaders": [{"id": leader, "present": leader not in absent, "disability": False} for leader in leaders],
+            }
+        )
+
+
+def _report(world: GrantWorld, *cards: Card, org: str = "a") -> dict[str, Any]:
+    return {
+        "municipalityCode": world.code,
+        "organisation": {
+            "sourceId": f"F-{org}",
+            "name": f"Föreningen {org}",
+            "organisationNumber": world.org_numbers[org],
+        },
+        "cards": [c.body for c in cards],
+    }
+
+
+def _send(
+    client: RecordingClient, world: GrantWorld, report: Any, programme: str = "lok", xml: bool = False
+) -> Response:
+    params = {"programmeId": world.ids[programme]}
+    if xml:
+        text = report if isinstance(report, str) else dak_files.write(report)
+        headers = {"Content-Type": "application/xml"}
+        return client.request("POST", "/attendance-reports", params=params, content=text.encode(), headers=headers)
+    return client.post("/attendance-reports", params=params, json=report)
+
+
+def _world(ctx: CheckContext, index: int, **kwargs: Any) -> GrantWorld:
+    return build_world(ctx, 40 + index, **kwargs)
+
+
+def _judge(ctx: CheckContext, world: GrantWorld, report: dict[str, Any], programme: str = "lok") -> Expected:
+    """Send the report and compare the server's evaluation with the harness's reading of the rules."""
+    rules = grant_rule_sets()["lok-stod" if programme == "lok" else "kommun-jamstalld"]["rules"]
+    want = expected(report, rules)
+    chair = world.rep(ctx, "a")
+    created = expect(_send(chair, world, report, programme)).status(201).json()
+    got = {k: created["summary"][k] for k in want.summary}
+    ensure(got == want.summary, "the report's summary differs from the rules", expected=want.summary, actual=got)
+    sessions = walk(chair, f"/attendance-reports/{created['id']}/sessions")
+    ensure(len(sessions) == len(want.verdicts), "not every session was evaluated", expected=len(want.verdicts))
+    for verdict, session in zip(want.verdicts, sessions, strict=False):
+        where = f"session {verdict.code} of card {verdict.card}"
+        ensure(
+            (session["cardNumber"], session["code"]) == (verdict.card, verdict.code),
+            "sessions are not in the order date, start time, card, code",
+            expected=(verdict.card, verdict.code),
+            actual=(session["cardNumber"], session["code"]),
+        )
+        rules_named = {r["rule"] for r in session["reasons"]}
+        ensure(
+            session["eligible"] == verdict.eligible and rules_named == set(verdict.rules),
+            f"{where}: {'counts' if session['eligible'] else 'does not count'} (reasons {sorted(rules_named)})",
+            expected={"eligible": verdict.eligible, "rules": sorted(verdict.rules)},
+            actual={"eligible": session["eligible"], "rules": sorted(rules_named)},
+        )
+        for role in ("participants", "leaders"):
+            for entry in session[role]:
+                key = f"{role}/{entry['id']}"
+                actual = (entry["counted"], entry.get("rule"))
+                wanted = (verdict.counted[key], verdict.person_rules.get(key))
+                ensure(actual == wanted, f"{where}: {key} (counted, rule)", expected=wanted, actual=actual)
+        ensure(
+            session["amount"] == verdict.amount, f"{where}: amount", expected=verdict.amount, actual=session["amount"]
+        )
+    return want
+
+
+def _monday(week: int, year: int = 2026) -> date:
+    return date.fromisocalendar(year, week, 1)
+
+
+@check(
+    "age-by-calendar-year",
+    "Participants count by birth year (7 and 25 in, 6 and 26 out), disability lifts the upper limit",
+    requirements=["ATT-005"],
+)
+def age_by_calendar_year(ctx: CheckContext) -> None:
+    world = _world(ctx, 1, organisations=("a",), roles=("chair",))
+    card = Card(ctx.random)
+    kids = card.participants(
+        date(2019, 12, 20), date(2019, 1, 10), date(2020, 6, 1), date(2001, 3, 1), date(2000, 12, 30), date(2000, 5, 5)
+    )
+    exempt = card.participants(date(1999, 12, 30))[0]
+    leader = card.person("leaders", date(1990, 4, 4))
+    card.session(_monday(6), [*kids, exempt], [leader], disability=frozenset({kids[5], exempt}))
+    card.session(_monday(7), kids, [leader])
+    _judge(ctx, world, _report(world, card))
+
+
+@check(
+    "session-length-by-rule-period",
+    "A session counts from the minimum length of the rule period in force on its date (44/45, 59/60)",
+    requirements=["ATT-006"],
+)
+def session_length_by_rule_period(ctx: CheckContext) -> None:
+    world = _world(ctx, 2, organisations=("a",), roles=("chair",))
+    card = Card(ctx.random)
+    kids = card.participants(date(2010, 2, 2), date(2010, 5, 5), date(2011, 8, 8))
+    leader = card.person("leaders", date(1985, 1, 1))
+    for day, minutes in (
+        (_monday(6), 44),
+        (_monday(7), 45),
+        (date(2023, 6, 30), 59),
+        (date(2023, 6, 26), 60),
+        (date(2023, 7, 3), 50),
+        (date(2023, 7, 4), 44),
+    ):
+        card.session(day, kids, [leader], minutes=minutes)
+    _judge(ctx, world, _report(world, card))
+
+
+@check(
+    "participants-and-leaders",
+    "A session needs 3 counted participants and a present leader of 13 by birth year; leaders are no participants",
+    requirements=["ATT-007"],
+)
+def participants_and_leaders(ctx: CheckContext) -> None:
+    world = _world(ctx, 3, organisations=("a",), roles=("chair",))
+    card = Card(ctx.random)
+    kids = card.participants(date(2012, 1, 1), date(2013, 2, 2), date(2014, 3, 3))
+    adult, twelve, thirteen = (
+        card.person("leaders", b) for b in (date(1990, 1, 1), date(2014, 1, 1), date(2013, 12, 31))
+    )
+    card.session(_monday(10), kids, [adult])
+    card.session(_monday(11), kids[:2], [adult])
+    card.session(_monday(12), kids, [twelve])
+    card.session(_monday(13), kids, [thirteen])
+    card.session(_monday(14), kids, [adult], absent=frozenset({adult}))
+    card.session(_monday(15), kids, [adult], absent=frozenset({kids[0]}))
+    _judge(ctx, world, _report(world, card))
+
+
+@check(
+    "participants-per-leader",
+    "At most 20 participants per counted leader: 20 count, 21 do not, 21 with two leaders do",
+    requirements=["ATT-008"],
+)
+def participants_per_leader(ctx: CheckContext) -> None:
+    world = _world(ctx, 4, organisations=("a",), roles=("chair",))
+    card = Card(ctx.random)
+    kids = card.participants(*(date(2008 + i % 8, 1 + i % 12, 1 + i) for i in range(21)))
+    first, second = card.person("leaders", date(1980, 1, 1)), card.person("leaders", date(1981, 1, 1))
+    card.session(_monday(16), kids[:20], [first])
+    card.session(_monday(17), kids, [first])
+    card.session(_monday(18), kids, [first, second])
+    _judge(ctx, world, _report(world, card))
+
+
+@check(
+    "day-and-week-limits",
+    "A second session on the same day does not count for the same person; nor a fourth in a week at 7–9",
+    requirements=["ATT-009"],
+)
+def day_and_week_limits(ctx: CheckContext) -> None:
+    world = _world(ctx, 5, organisations=("a",), roles=("chair",))
+    card, other = Card(ctx.random, 1), Card(ctx.random, 2)
+    teens = card.participants(date(2011, 1, 1), date(2011, 6, 6), date(2012, 2, 2))
+    young = card.participants(date(2018, 5, 5))[0]
+    leader = card.person("leaders", date(1975, 3, 3))
+    card.session(_monday(19), teens, [leader], start="18:00")
+    card.session(_monday(19), teens, [leader], start="20:00")
+    for offset in range(4):
+        card.session(_monday(20) + timedelta(days=offset), [*teens, young], [leader], start="17:00")
+    # The same persons on another card the same morning: evaluated first, by start time.
+    other.body["participants"] = [dict(p) for p in card.body["participants"]]
+    other.body["leaders"] = [dict(p) for p in card.body["leaders"]]
+    other.session(_monday(19), teens, [leader], start="08:00")
+    _judge(ctx, world, _report(world, card, other))
+
+
+@check(
+    "reasons-and-amounts",
+    "Each session and person names the failed rule; the amount follows the rates, by sex where given",
+    requirements=["ATT-010"],
+)
+def reasons_and_amounts(ctx: CheckContext) -> None:
+    world = _world(
+        ctx, 6, organisations=("a",), roles=("chair",), programmes={"lok": "lok-stod", "jam": "kommun-jamstalld"}
+    )
+    card = Card(ctx.random)
+    girls = card.participants(date(2014, 1, 1), date(2014, 2, 2), sex="female")
+    boys = card.participants(date(2014, 3, 3), date(2013, 4, 4), sex="male")
+    adult, young = card.person("leaders", date(2000, 1, 1)), card.person("leaders", date(2009, 1, 1))
+    card.session(_monday(22), girls + boys, [adult])
+    card.session(_monday(23), girls + boys, [young], minutes=30)
+    card.session(date(1985, 1, 7), girls + boys, [adult])
+    _judge(ctx, world, _report(world, card), programme="jam")
+    _judge(ctx, world, _report(world, card), programme="lok")
+
+
+def _simple_card(ctx: CheckContext, sessions: int = 3) -> Card:
+    card = Card(ctx.random)
+    kids = card.participants(date(2012, 1, 1), date(2013, 5, 5), date(2014, 9, 9), date(2015, 2, 2))
+    leader = card.person("leaders", date(1988, 8, 8))
+    for week in range(sessions):
+        card.session(_monday(30 + week), kids, [leader])
+    return card
+
+
+@check(
+    "json-and-dak-reports",
+    "A grant role reports as JSON or as DAK 2.2 with the same result; other roles, personas, municipalities get 403",
+    requirements=["ATT-001", "ATT-002", "CORE-011"],
+)
+def json_and_dak_reports(ctx: CheckContext) -> None:
+    world = _world(ctx, 7)
+    elsewhere = _world(ctx, 8, organisations=("z",), roles=("chair",))
+    report = _report(world, _simple_card(ctx))
+    as_json = expect(_send(world.rep(ctx, "a"), world, report)).status(201).json()
+    as_xml = expect(_send(world.rep(ctx, "a", "grant-contact"), world, report, xml=True)).status(201).json()
+    ensure(
+        as_xml["summary"] == as_json["summary"], "DAK and JSON give different evaluations", expected=as_json["summary"]
+    )
+    first = walk(world.rep(ctx, "a"), f"/attendance-reports/{as_json['id']}/sessions")
+    second = walk(world.rep(ctx, "a"), f"/attendance-reports/{as_xml['id']}/sessions")
+    ensure(first == second, "DAK and JSON give different session results", expected=first, actual=second)
+    for client in (
+        world.rep(ctx, "a", "booking-contact"),
+        world.rep(ctx, "a", "secretary"),
+        world.officer(ctx),
+        ctx.as_persona("citizen", personId=world.ids["a-chair"]),
+        elsewhere.rep(ctx, "z"),
+    ):
+        expect(_send(client, world, report)).problem(status=403, type_suffix="forbidden")
+    foreign = _report(world, _simple_card(ctx), org="b")
+    response = _send(world.rep(ctx, "a"), world, foreign, xml=True)
+    expect(response).problem(status=400, type_suffix="validation-error").names_parameter("organisationsnummer")
+
+
+def _broken(ctx: CheckContext, world: GrantWorld, text: str, line: int, element: str, what: str) -> None:
+    response = _send(world.rep(ctx, "a"), world, text, xml=True)
+    problem = expect(response).problem(status=400, type_suffix="validation-error").json()
+    errors = problem.get("errors") or []
+    found = [e for e in errors if e.get("line") == line and element in str(e.get("pointer", ""))]
+    ensure(
+        bool(found),
+        f"{what}: no error names line {line} and element {element}",
+        expected={"line": line, "element": element},
+        actual=[{k: e.get(k) for k in ("line", "pointer", "detail")} for e in errors],
+        response=response,
+    )
+
+
+@check(
+    "broken-dak-files",
+    "Broken DAK files give 400 with line and element of each error, and store nothing",
+    requirements=["ATT-003"],
+)
+def broken_dak_files(ctx: CheckContext) -> None:
+    world = _world(ctx, 9, organisations=("a",), roles=("chair",))
+    good = dak_files.write(_report(world, _simple_card(ctx)))
+    before = expect(world.rep(ctx, "a").get("/attendance-reports")).status(200).json()["totalItems"]
+    overflow = good.replace('NaervarokortNummer="1"', 'NaervarokortNummer="2147483648"')
+    _broken(ctx, world, overflow, dak_files.line_of(overflow, "2147483648"), "Naervarokort", "an int32 overflow")
+    lines = good.splitlines()
+    codes = [i for i, s in enumerate(lines) if "<Sammankomst " in s]
+    first_code = lines[codes[0]].split('kod="')[1].split('"')[0]
+    second_code = lines[codes[1]].split('kod="')[1].split('"')[0]
+    lines[codes[1]] = lines[codes[1]].replace(second_code, first_code)
+    _broken(ctx, world, "\n".join(lines) + "\n", codes[1] + 1, "Sammankomst", "a duplicate kod")
+    stop = good.replace("<StoppTid>19:00:00</StoppTid>", "<StoppTid>17:30:00</StoppTid>", 1)
+    _broken(ctx, world, stop, dak_files.line_of(stop, "17:30:00"), "StoppTid", "a stop before the start")
+    typ_line = dak_files.line_of(good, "<Typ>")
+    typ = good.replace(good.splitlines()[typ_line - 1], "            <Typ>Fika</Typ>")
+    _broken(ctx, world, typ, typ_line, "Typ", "an unknown Typ")
+    pnr_line = dak_files.line_of(good, "<Personnummer>", 2)
+    original = good.splitlines()[pnr_line - 1]
+    digits = original.split(">")[1].split("<")[0]
+    wrong = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    bad_pnr = good.replace(original, original.replace(digits, wrong))
+    _broken(ctx, world, bad_pnr, pnr_line, "Personnummer", "a wrong check digit")
+    _broken(ctx, world, good.replace("</NamnPaaKort>", "</NamnPaKort>", 1), 8, "/", "XML that is not well-formed")
+    after = expect(world.rep(ctx, "a").get("/attendance-reports")).status(200).json()["totalItems"]
+    ensure(after == before, "a refused file was stored", expected=before, actual=after)
+    expect(_send(world.rep(ctx, "a"), world, good, xml=True)).status(201)
+
+
+@check(
+    "identifiers-validated",
+    "Personnummer (Luhn, date, +60), organisationsnummer and kommunkod are validated in reports",
+    requirements=["ATT-004"],
+)
+def identifiers_validated(ctx: CheckContext) -> None:
+    world = _world(ctx, 10, organisations=("a",), roles=("chair",))
+    chair = world.rep(ctx, "a")
+    card = _simple_card(ctx, 1)
+    card.body["participants"].append(
+        {
+            "id": "s1",
+            "givenName": "Samir",
+            "familyName": "Öz",
+            "personalIdentityNumber": person_number(ctx.random, date(2012, 4, 20), coordination=True),
+        }
+    )
+    expect(_send(chair, world, _report(world, card))).status(201)
+    number = card.body["participants"][0]["personalIdentityNumber"]
+    for wrong in (number[:-1] + str((int(number[-1]) + 1) % 10), number[:4] + "13" + number[6:]):
+        bad = _report(world, _simple_card(ctx, 1))
+        bad["cards"][0]["participants"][0]["personalIdentityNumber"] = wrong
+        expect(_send(chair, world, bad)).problem(status=400).names_parameter(
+            "/cards/0/participants/0/personalIdentityNumber"
+        )
+    for field, value in (("organisationNumber", "8012345678"), ("organisationNumber", "8020001234")):
+        bad = _report(world, _simple_card(ctx, 1))
+        bad["organisation"][field] = value
+        expect(_send(chair, world, bad)).problem(status=400).names_parameter(f"/organisation/{field}")
+    bad = _report(world, _simple_card(ctx, 1))
+    bad["municipalityCode"] = "9999"
+    expect(_send(chair, world, bad)).problem(status=400).names_parameter("/municipalityCode")
+
+
+@check(
+    "report-read-access",
+    "Reports, sessions, content and statistics are for the organisation and the municipality's case officers",
+    requirements=["ATT-011", "CORE-011"],
+)
+def report_read_access(ctx: CheckContext) -> None:
+    world = _world(ctx, 11, roles=("chair", "booking-contact"))
+    elsewhere = _world(ctx, 12, organisations=("z",), roles=("chair",))
+    created = expect(_send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx, 1)))).status(201).json()
+    paths = [f"/attendance-reports/{created['id']}{tail}" for tail in ("", "/sessions", "/content")]
+    stats = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
+    for client in (world.rep(ctx, "a", "booking-contact"), world.officer(ctx)):
+        for path in paths:
+            expect(client.get(path)).status(200)
+        expect(client.get("/attendance-statistics", params=stats)).status(200)
+    for client in (
+        world.rep(ctx, "b"),
+        elsewhere.rep(ctx, "z"),
+        world.officer(ctx, elsewhere.code),
+        ctx.as_persona("facility-administrator", municipalityCode=world.code),
+    ):
+        for path in paths:
+            expect(client.get(path)).problem(status=403, type_suffix="forbidden")
+        expect(client.get("/attendance-statistics", params=stats)).problem(status=403, type_suffix="forbidden")
+
+
+def _masked(report: dict[str, Any]) -> dict[str, Any]:
+    out = {**report, "cards": []}
+    for card in report["cards"]:
+        copy = {**card}
+        for role in ("participants", "leaders"):
+            copy[role] = [
+                {**p, "personalIdentityNumber": p["personalIdentityNumber"][:8] + "-****"} for p in card[role]
+            ]
+        out["cards"].append(copy)
+    return out
+
+
+@check(
+    "export-json-and-dak",
+    "A report exports as JSON and as DAK 2.2 valid against the XSD, as sent but with personnummer masked",
+    requirements=["ATT-012", "CORE-015"],
+)
+def export_json_and_dak(ctx: CheckContext) -> None:
+    world = _world(ctx, 13, organisations=("a",), roles=("chair",))
+    report = _report(world, _simple_card(ctx, 2))
+    created = expect(_send(world.rep(ctx, "a"), world, report, xml=True)).status(201).json()
+    path = f"/attendance-reports/{created['id']}/content"
+    as_json = world.rep(ctx, "a").get(path)
+    expect(as_json).status(200)
+    for card in report["cards"]:
+        for session in card["sessions"]:
+            session.setdefault("type", "training")
+    ensure(as_json.json() == _masked(report), "the JSON export differs from what was sent", expected=_masked(report))
+    as_xml = world.rep(ctx, "a").get(path, headers={"Accept": "application/xml"})
+    ensure(as_xml.media_type == "application/xml", "the DAK export is not application/xml", actual=as_xml.media_type)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    document = etree.fromstring(as_xml.text.encode(), parser)
+    schema = etree.XMLSchema(etree.parse(str(XSD), parser))
+    ensure(schema.validate(document), "the DAK export breaks the XSD", actual=str(schema.error_log), response=as_xml)
+    ns = {"d": dak_files.NAMESPACE}
+    numbers = sorted(document.xpath("//d:Personnummer/text()", namespaces=ns))
+    wanted = sorted(
+        p["personalIdentityNumber"] for c in _masked(report)["cards"] for r in ("participants", "leaders") for p in c[r]
+    )
+    ensure(numbers == wanted, "the DAK export's personnummer are not the masked ones", expected=wanted, actual=numbers)
+    codes = sorted(document.xpath("//d:Sammankomst/@kod", namespaces=ns))
+    ensure(codes == sorted(s["code"] for s in report["cards"][0]["sessions"]), "the DAK export lost sessions")
+
+
+@check(
+    "statistics-by-sex-and-age",
+    "Statistics give counted participant-sessions and participants by sex and age group",
+    requirements=["ATT-013"],
+)
+def statistics_by_sex_and_age(ctx: CheckContext) -> None:
+    world = _world(ctx, 14, organisations=("a",), roles=("chair",))
+    card = Card(ctx.random)
+    people = [
+        *card.participants(date(2019, 3, 3), date(2014, 4, 4), sex="female"),
+        *card.participants(date(2011, 5, 5), date(2007, 6, 6), date(2002, 7, 7), sex="male"),
+        *card.participants(date(1990, 1, 1), sex="female"),
+    ]
+    leader = card.person("leaders", date(1979, 9, 9))
+    card.session(_monday(40), people, [leader])
+    card.session(_monday(41), people[:4], [leader])
+    want = expected(_report(world, card), grant_rule_sets()["lok-stod"]["rules"])
+    expect(_send(world.rep(ctx, "a"), world, _report(world, card))).status(201)
+    params = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
+    response = world.rep(ctx, "a").get("/attendance-statistics", params=params)
+    body = expect(response).status(200).json()
+    got = {"groups": body["groups"], "totals": body["totals"]}
+    ensure(
+        got == statistics(want),
+        "the statistics differ from the counted participations",
+        expected=statistics(want),
+        actual=got,
+    )
+
+
+@check(
+    "application-amount-from-reports",
+    "An application's calculatedAmount is the sum of its attendance reports' amounts",
+    requirements=["ATT-014"],
+)
+def application_amount_from_reports(ctx: CheckContext) -> None:
+    world = _world(ctx, 15, roles=("chair",))
+    ctx.test.set_clock(date_to_instant(date(2026, 7, 1)), frozen=True)
+    amounts, report_ids = [], []
+    for _ in range(2):
+        created = expect(_send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx)))).status(201).json()
+        amounts.append(created["summary"]["amount"])
+        report_ids.append(created["id"])
+    body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": sum(amounts)}
+    response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": report_ids})
+    expect(response).status(201).field("calculatedAmount", sum(amounts))
+    theirs = expect(_send(world.rep(ctx, "b"), world, _report(world, _simple_card(ctx), org="b"))).status(201).json()
+    response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": [theirs["id"]]})
+    expect(response).problem(status=400).names_parameter("/attendanceReportIds/0")
+
+
+def date_to_instant(day: date) -> Any:
+    from conformance.grant_data import deadline_instant
+
+    return deadline_instant(day)
+
+
+@check(
+    "ten-thousand-sessions",
+    "A DAK file of 10,000 sessions is accepted and evaluated as the rules say, within 10 s",
+    requirements=["ATT-001", "ATT-015"],
+)
+def ten_thousand_sessions(ctx: CheckContext) -> None:
+    world = _world(ctx, 16, organisations=("a",), roles=("chair",))
+    card = Card(ctx.random)
+    kids = card.participants(date(2012, 1, 1), date(2013, 2, 2), date(2014, 3, 3))
+    leader = card.person("leaders", date(1980, 10, 10))
+    first = date(2024, 1, 1)
+    for i in range(BIG_FILE_SESSIONS):
+        card.session(first + timedelta(days=i // 4), kids, [leader], start=f"{8 + (i % 4) * 3:02d}:00")
+    report = _report(world, card)
+    text = dak_files.write(report)
+    started = time.perf_counter()
+    response = _send(world.rep(ctx, "a"), world, text, xml=True)
+    elapsed = time.perf_counter() - started
+    created = expect(response).status(201).json()
+    want = expected(report, grant_rule_sets()["lok-stod"]["rules"]).summary
+    got = {k: created["summary"][k] for k in want}
+    ensure(got == want, "the large file is evaluated wrongly", expected=want, actual=got, response=response)
+    ensure(
+        elapsed < 10, f"importing {BIG_FILE_SESSIONS} sessions took {elapsed:.1f} s", expected="< 10 s", actual=elapsed
+    )

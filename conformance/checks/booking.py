@@ -1,0 +1,670 @@
+"""Checks of the `booking` class: terms, availability, holds, overlap, prices, cancellation,
+approval, "my bookings", authorisation, idempotency and the daylight-saving days.
+
+Every check builds its own venue and customers (`booking_data.build_venue`) and freezes the server
+clock at a seed-chosen instant, so holds, deadlines and "the past" are exact, and nothing another
+check booked can interfere. Expected values are the harness's own arithmetic on what it seeded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from conformance import booking_data as bd
+from conformance.booking_data import Interval, Venue, iso, local
+from conformance.concurrency import simultaneously
+from conformance.context import CheckContext
+from conformance.expect import ensure, expect
+from conformance.http import RecordingClient, Response
+from conformance.listing import walk
+from conformance.registry import check
+
+CONCURRENT_CREATES = 20
+
+
+def _created(response: Response, status: str | None = None) -> dict[str, Any]:
+    expectation = expect(response).status(201)
+    if status is not None:
+        expectation.field("status", status)
+    body: dict[str, Any] = expectation.json()
+    return body
+
+
+def _status(client: RecordingClient, booking_id: str) -> str:
+    return str(expect(client.get(f"/bookings/{booking_id}")).status(200).json()["status"])
+
+
+def _slot(day: date, start: str, minutes: int) -> Interval:
+    begin = local(day, start)
+    return begin, begin + timedelta(minutes=minutes)
+
+
+def _intervals(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(i["start"], i["end"]) for i in items]
+
+
+def _texts(intervals: list[Interval]) -> list[tuple[str, str]]:
+    return [(iso(s), iso(e)) for s, e in intervals]
+
+
+@check(
+    "terms",
+    "GET /units/{unitId}/booking-terms gives prices, hold time, cancellation rules exactly as configured",
+    requirements=["BOOK-013"],
+)
+def terms(ctx: CheckContext) -> None:
+    rng = ctx.random
+    categories = rng.sample(bd.CATEGORIES, rng.randint(2, 4))
+    configured = {
+        "holdMinutes": rng.randint(5, 30),
+        "approvalRequired": rng.random() < 0.5,
+        "prices": [
+            {"customerCategory": c, "pricePerHourOre": rng.randint(0, 900) * 100 + rng.choice((0, 50))}
+            for c in categories
+        ],
+        "cancellation": {"freeUntilHoursBefore": rng.randint(0, 96), "lateFeePercent": rng.randint(0, 100)},
+        "accessMarginMinutes": rng.randint(0, 30),
+    }
+    venue = bd.build_venue(ctx, terms=configured)
+    response = ctx.anonymous.get(f"/units/{venue.unit_id}/booking-terms")
+    served = expect(response).status(200).json()
+    expected_prices = sorted((p["customerCategory"], p["pricePerHourOre"]) for p in configured["prices"])
+    actual_prices = sorted(
+        (p.get("customerCategory"), p.get("pricePerHour", {}).get("amountOre")) for p in served.get("prices", [])
+    )
+    differences = [
+        f"{name} is {served.get(name)!r}, configured {configured[name]!r}"
+        for name in ("holdMinutes", "approvalRequired", "cancellation", "accessMarginMinutes")
+        if served.get(name) != configured[name]
+    ]
+    if actual_prices != expected_prices:
+        differences.append(f"prices are {actual_prices}, configured {expected_prices}")
+    ensure(
+        not differences,
+        "the booking terms differ from those configured",
+        expected=configured,
+        actual=differences,
+        response=response,
+    )
+    expect(ctx.anonymous.get("/units/no-such-unit/booking-terms")).problem(404, "not-found")
+
+
+@check(
+    "availability",
+    "Availability is the opening hours minus bookings and blocked periods, never before now",
+    requirements=["BOOK-001"],
+)
+def availability(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    day = bd.future_day(ctx, now)
+    closed = day + timedelta(days=1)
+    opening = {
+        "weekly": [{"day": d, "opens": "07:00", "closes": "21:00"} for d in bd.EVERY_DAY]
+        + [{"day": bd.EVERY_DAY[day.weekday()], "opens": "21:30", "closes": "23:00"}],
+        "exceptions": [{"date": closed.isoformat(), "closed": True, "reason": "Underhåll"}],
+    }
+    block = _slot(day, "12:00", 90)
+    venue = bd.build_venue(
+        ctx, opening=opening, blocked=[{"start": iso(block[0]), "end": iso(block[1]), "reason": "Skolan"}]
+    )
+    taken = [_slot(day, "08:00", 60), _slot(day, "17:30", 120), _slot(day + timedelta(days=2), "07:00", 45)]
+    for i, (start, end) in enumerate(taken):
+        _created(venue.book(venue.citizen(i % 2), start, end, "private-person", confirm=i != 1))
+    first, last = day, day + timedelta(days=2)
+    query = {"from": first.isoformat(), "to": last.isoformat()}
+    response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=query)
+    served = expect(response).status(200).json()
+    opened = bd.expected_open(opening, first, last)
+    free = bd.minus(opened, [*taken, block])
+    expected = {
+        "open": _texts(opened),
+        "busy": sorted([*_texts(taken), _texts([block])[0]]),
+        "free": _texts(free),
+    }
+    actual = {
+        "open": _intervals(served.get("open", [])),
+        "busy": sorted(_intervals(served.get("busy", []))),
+        "free": _intervals(served.get("free", [])),
+    }
+    ensure(actual == expected, f"availability of {query} is wrong", expected=expected, actual=actual, response=response)
+    kinds = sorted(b.get("kind") for b in served["busy"])
+    ensure(
+        kinds == ["blocked", "booking", "booking", "booking"],
+        "busy intervals have the wrong kinds",
+        expected=["blocked", "booking", "booking", "booking"],
+        actual=kinds,
+        response=response,
+    )
+    # Later the same day: what has passed is no longer free.
+    later = local(day, "10:17")
+    ctx.test.set_clock(later, frozen=True)
+    response = ctx.anonymous.get(
+        f"/units/{venue.unit_id}/availability", params={"from": day.isoformat(), "to": day.isoformat()}
+    )
+    served = expect(response).status(200).json()
+    expected_free = _texts(
+        # The hold on taken[1] ran out long ago, so its time is free again.
+        bd.minus(
+            [(max(s, later), e) for s, e in bd.expected_open(opening, day, day) if e > later],
+            [taken[0], taken[2], block],
+        )
+    )
+    ensure(
+        _intervals(served.get("free", [])) == expected_free,
+        "free time includes the past",
+        expected=expected_free,
+        actual=_intervals(served.get("free", [])),
+        response=response,
+    )
+    for params, name in (
+        ({"from": day.isoformat(), "to": (day - timedelta(days=1)).isoformat()}, "to"),
+        ({"from": "tomorrow", "to": day.isoformat()}, "from"),
+    ):
+        expect(ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=params)).problem(
+            400, "validation-error"
+        ).names_parameter(name)
+
+
+@check(
+    "hold-then-confirm",
+    "A booking is held until holdExpiresAt and confirmed by its customer; or confirmed at once",
+    requirements=["BOOK-002"],
+)
+def hold_then_confirm(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    hold = ctx.random.randint(5, 30)
+    venue = bd.build_venue(ctx, terms={"holdMinutes": hold})
+    day = bd.future_day(ctx, now)
+    customer = venue.association()
+    held = _created(venue.book(customer, *_slot(day, "18:00", 90), "association-youth"), "held")
+    ensure(
+        held.get("holdExpiresAt") == iso(now + timedelta(minutes=hold)),
+        "holdExpiresAt is not the creation time plus the unit's hold time",
+        expected=iso(now + timedelta(minutes=hold)),
+        actual=held.get("holdExpiresAt"),
+    )
+    ctx.test.set_clock(now + timedelta(minutes=hold - 1), frozen=True)
+    expect(customer.post(f"/bookings/{held['id']}/confirm")).status(200).field("status", "confirmed").field(
+        "id", held["id"]
+    )
+    ensure(
+        _status(venue.association(1), held["id"]) == "confirmed",
+        "the confirmation did not stick",
+        expected="confirmed",
+        actual=_status(customer, held["id"]),
+    )
+    expect(customer.post(f"/bookings/{held['id']}/confirm")).status(200).field("status", "confirmed")
+    direct = _created(
+        venue.book(venue.citizen(), *_slot(day, "20:00", 60), "private-person", confirm=True), "confirmed"
+    )
+    ensure(
+        _status(venue.citizen(), direct["id"]) == "confirmed",
+        "a booking confirmed at once is not confirmed",
+        expected="confirmed",
+        actual=direct,
+    )
+
+
+@check(
+    "hold-expiry",
+    "An expired hold shows as expired, frees its time and can no longer be confirmed",
+    requirements=["BOOK-003"],
+)
+def hold_expiry(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    hold = ctx.random.randint(5, 20)
+    venue = bd.build_venue(ctx, terms={"holdMinutes": hold})
+    slot = _slot(bd.future_day(ctx, now), "19:00", 60)
+    held = _created(venue.book(venue.citizen(0), *slot, "private-person"), "held")
+    ctx.test.set_clock(now + timedelta(minutes=hold) - timedelta(seconds=30), frozen=True)
+    expect(venue.book(venue.citizen(1), *slot, "private-person")).problem(409, "booking-conflict")
+    ctx.test.set_clock(now + timedelta(minutes=hold, seconds=1), frozen=True)
+    status = _status(venue.citizen(0), held["id"])
+    ensure(status == "expired", "a hold past holdExpiresAt is not expired", expected="expired", actual=status)
+    expect(venue.citizen(0).post(f"/bookings/{held['id']}/confirm")).problem(409, "hold-expired")
+    _created(venue.book(venue.citizen(1), *slot, "private-person", confirm=True), "confirmed")
+
+
+@check(
+    "overlap-refused",
+    "A booking overlapping another gives 409 booking-conflict and leaves no trace; adjacent ones are fine",
+    requirements=["BOOK-004"],
+)
+def overlap_refused(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    venue = bd.build_venue(ctx)
+    day = bd.future_day(ctx, now)
+    start, end = _slot(day, "18:00", 90)
+    _created(venue.book(venue.association(), start, end, "association-adult", confirm=True))
+    other = venue.citizen()
+    half = timedelta(minutes=30)
+    for s, e in (
+        (start, end),
+        (start + half, end + half),
+        (start - half, start + half),
+        (start + half, end - half),
+        (start - half, end + half),
+    ):
+        expect(venue.book(other, s, e, "private-person")).problem(409, "booking-conflict")
+    ensure(
+        walk(other, "/bookings") == [],
+        "refused bookings left a trace in the customer's bookings",
+        expected=[],
+        actual="bookings listed",
+    )
+    _created(venue.book(other, end, end + timedelta(hours=1), "private-person"))
+    _created(venue.book(other, start - timedelta(hours=1), start, "private-person"))
+
+
+@check(
+    "concurrent-creates",
+    f"{CONCURRENT_CREATES} simultaneous bookings of one slot: exactly one 201, the rest 409, no trace of the losers",
+    requirements=["BOOK-004"],
+)
+def concurrent_creates(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    venue = bd.build_venue(ctx, citizens=CONCURRENT_CREATES)
+    day = bd.future_day(ctx, now)
+    slot = _slot(day, "17:00", 60)
+    customers = [venue.citizen(i) for i in range(CONCURRENT_CREATES)]
+    keys = [bd.idempotency_key(ctx.random) for _ in customers]
+    # Each customer asks for a slightly different interval, all overlapping the same hour.
+    offsets = [timedelta(minutes=15 * (i % 3)) for i in range(CONCURRENT_CREATES)]
+    responses = simultaneously(
+        customers,
+        lambda client, i: venue.book(
+            client, slot[0] + offsets[i], slot[1] + offsets[i], "private-person", confirm=True, key=keys[i]
+        ),
+    )
+    statuses = [r.status_code for r in responses]
+    winners = [i for i, r in enumerate(responses) if r.status_code == 201]
+    ensure(
+        len(winners) == 1,
+        f"{len(winners)} of {CONCURRENT_CREATES} simultaneous overlapping bookings succeeded",
+        expected="exactly one 201",
+        actual=statuses,
+    )
+    for i, response in enumerate(responses):
+        if i not in winners:
+            expect(response).problem(409, "booking-conflict")
+    winner = winners[0]
+    for i, customer in enumerate(customers):
+        mine = walk(customer, "/bookings")
+        ensure(
+            len(mine) == (1 if i == winner else 0),
+            f"customer {i} has {len(mine)} bookings after the race",
+            expected=1 if i == winner else 0,
+            actual=len(mine),
+        )
+    response = ctx.anonymous.get(
+        f"/units/{venue.unit_id}/availability", params={"from": day.isoformat(), "to": day.isoformat()}
+    )
+    busy = [b for b in expect(response).status(200).json().get("busy", []) if b.get("kind") == "booking"]
+    ensure(
+        len(busy) == 1,
+        "the unit shows more than one booking after the race",
+        expected=1,
+        actual=busy,
+        response=response,
+    )
+
+
+@check(
+    "not-bookable",
+    "Bookings outside opening hours, in a blocked period or in the past give 422; an end before the start 400",
+    requirements=["BOOK-005"],
+)
+def not_bookable(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    day = bd.future_day(ctx, now)
+    closed_day = day + timedelta(days=1)
+    block = _slot(day, "15:00", 120)
+    venue = bd.build_venue(
+        ctx,
+        opening={**bd.every_day("08:00", "20:00"), "exceptions": [{"date": closed_day.isoformat(), "closed": True}]},
+        blocked=[{"start": iso(block[0]), "end": iso(block[1])}],
+    )
+    customer = venue.citizen()
+    cases = {
+        "before opening": _slot(day, "07:30", 60),
+        "past closing": _slot(day, "19:30", 60),
+        "on a closed date": _slot(closed_day, "10:00", 60),
+        "in a blocked period": (block[0] + timedelta(minutes=30), block[0] + timedelta(minutes=90)),
+        "across a blocked period's start": (block[0] - timedelta(minutes=30), block[0] + timedelta(minutes=30)),
+        "in the past": (now - timedelta(days=1), now - timedelta(days=1) + timedelta(hours=1)),
+    }
+    for what, (start, end) in cases.items():
+        response = venue.book(customer, start, end, "private-person")
+        ensure(
+            response.status_code == 422,
+            f"a booking {what} was not refused with 422",
+            expected=422,
+            actual=response.status_code,
+            response=response,
+        )
+        expect(response).problem(422, "slot-not-bookable")
+    start = local(day, "10:00")
+    for end in (start, start - timedelta(hours=1)):
+        expect(venue.book(customer, start, end, "private-person")).problem(400, "validation-error").names_parameter(
+            "end"
+        )
+    ensure(walk(customer, "/bookings") == [], "refused bookings were kept", expected=[], actual="bookings listed")
+
+
+@check(
+    "price-by-category",
+    "The price is the category's hourly price for the booked minutes, in öre rounded halves up; unfit categories 422",
+    requirements=["BOOK-006"],
+)
+def price_by_category(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    rng = ctx.random
+    # Odd hourly prices and lengths make the rounding matter.
+    per_hour = {c: rng.randint(50, 900) * 100 + rng.choice((11, 45, 57, 99)) for c in bd.CATEGORIES[:3]}
+    venue = bd.build_venue(
+        ctx, terms={"prices": [{"customerCategory": c, "pricePerHourOre": p} for c, p in per_hour.items()]}
+    )
+    day = bd.future_day(ctx, now)
+    bookings = [
+        (venue.association(), "association-youth", "08:00", rng.choice((50, 70, 95))),
+        (venue.association(), "association-adult", "10:00", rng.choice((45, 75, 110))),
+        (venue.citizen(), "private-person", "13:00", rng.choice((25, 65, 135))),
+    ]
+    for client, category, start, minutes in bookings:
+        body = _created(venue.book(client, *_slot(day, start, minutes), category))
+        wanted = {"amountOre": bd.price(per_hour[category], minutes), "currency": "SEK"}
+        ensure(
+            body.get("price") == wanted,
+            f"{minutes} minutes as {category} at {per_hour[category]} öre/h is priced wrong",
+            expected=wanted,
+            actual=body.get("price"),
+        )
+    for client, category, what in (
+        (venue.citizen(), "association-youth", "a citizen as an association"),
+        (venue.association(), "company", "an association as a company"),
+        (venue.company(), "company", "a category without a price"),
+    ):
+        response = venue.book(client, *_slot(day, "16:00", 60), category)
+        ensure(
+            response.status_code == 422,
+            f"{what} was not refused with 422",
+            expected=422,
+            actual=response.status_code,
+            response=response,
+        )
+        expect(response).problem(422, "customer-category-not-allowed")
+
+
+@check(
+    "cancellation-rules",
+    "Cancelling is free up to the deadline, then costs lateFeePercent of the price; not once started",
+    requirements=["BOOK-007"],
+)
+def cancellation_rules(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    rng = ctx.random
+    free_hours, percent, per_hour = rng.randint(24, 72), rng.choice((25, 33, 50, 75)), rng.randint(100, 600) * 100 + 37
+    venue = bd.build_venue(
+        ctx,
+        terms={
+            "prices": [{"customerCategory": "private-person", "pricePerHourOre": per_hour}],
+            "cancellation": {"freeUntilHoursBefore": free_hours, "lateFeePercent": percent},
+        },
+    )
+    day = bd.future_day(ctx, now)
+    customer = venue.citizen()
+    on_time = _created(venue.book(customer, *_slot(day, "09:00", 90), "private-person", confirm=True))
+    late = _created(venue.book(customer, *_slot(day, "12:00", 75), "private-person", confirm=True))
+    started = _created(venue.book(customer, *_slot(day, "17:00", 60), "private-person", confirm=True))
+    deadline = bd.parse(on_time["start"]) - timedelta(hours=free_hours)
+    ctx.test.set_clock(deadline, frozen=True)
+    expect(venue.citizen().post(f"/bookings/{on_time['id']}/cancel", json={"reason": "Ändrade planer"})).status(
+        200
+    ).field("status", "cancelled").field("cancellation.fee", {"amountOre": 0, "currency": "SEK"})
+    expect(venue.citizen().post(f"/bookings/{on_time['id']}/cancel")).status(200).field("status", "cancelled")
+    ctx.test.set_clock(bd.parse(late["start"]) - timedelta(hours=free_hours) + timedelta(minutes=1), frozen=True)
+    fee = {"amountOre": bd.share(bd.price(per_hour, 75), percent), "currency": "SEK"}
+    expect(venue.citizen().post(f"/bookings/{late['id']}/cancel")).status(200).field("status", "cancelled").field(
+        "cancellation.fee", fee
+    )
+    # A booking held after the deadline has passed is still cancelled free of charge.
+    held = _created(venue.book(venue.citizen(), *_slot(day, "15:00", 60), "private-person"), "held")
+    expect(venue.citizen().post(f"/bookings/{held['id']}/cancel")).status(200).field(
+        "cancellation.fee", {"amountOre": 0, "currency": "SEK"}
+    )
+    ctx.test.set_clock(bd.parse(started["start"]) + timedelta(minutes=5), frozen=True)
+    expect(venue.citizen().post(f"/bookings/{started['id']}/cancel")).problem(409, "invalid-state")
+    ensure(
+        _status(venue.citizen(), started["id"]) == "confirmed",
+        "a refused cancellation changed the booking",
+        expected="confirmed",
+        actual=_status(venue.citizen(), started["id"]),
+    )
+
+
+@check(
+    "approval",
+    "Where approval is required, bookings wait as pending-approval, block the time, and the administrator decides",
+    requirements=["BOOK-008"],
+)
+def approval(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    venue = bd.build_venue(ctx, terms={"approvalRequired": True})
+    day = bd.future_day(ctx, now)
+    first_slot, second_slot = _slot(day, "10:00", 60), _slot(day, "12:00", 60)
+    pending = _created(
+        venue.book(venue.association(), *first_slot, "association-youth", confirm=True), "pending-approval"
+    )
+    held = _created(venue.book(venue.citizen(), *second_slot, "private-person"), "held")
+    expect(venue.citizen().post(f"/bookings/{held['id']}/confirm")).status(200).field("status", "pending-approval")
+    expect(venue.book(venue.citizen(1), *first_slot, "private-person")).problem(409, "booking-conflict")
+    expect(venue.citizen().post(f"/bookings/{held['id']}/approve")).problem(403, "forbidden")
+    expect(venue.admin("1480").post(f"/bookings/{pending['id']}/approve")).problem(404, "not-found")
+    expect(venue.admin().post(f"/bookings/{pending['id']}/approve")).status(200).field("status", "confirmed")
+    ensure(
+        _status(venue.association(), pending["id"]) == "confirmed",
+        "the approval did not stick",
+        expected="confirmed",
+        actual=_status(venue.association(), pending["id"]),
+    )
+    expect(venue.admin().post(f"/bookings/{pending['id']}/approve")).problem(409, "invalid-state")
+    reason = "Hallen behövs för skolans verksamhet."
+    expect(venue.admin().post(f"/bookings/{held['id']}/reject", json={"reason": reason})).status(200).field(
+        "status", "rejected"
+    ).field("rejection.reason", reason)
+    _created(venue.book(venue.citizen(1), *second_slot, "private-person", confirm=True), "pending-approval")
+
+
+@check(
+    "my-bookings",
+    "GET /bookings gives a citizen, an organisation and a municipality exactly their own bookings",
+    requirements=["BOOK-009"],
+)
+def my_bookings(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    venue = bd.build_venue(ctx, citizens=2)
+    away = bd.build_venue(ctx, citizens=1, municipality_code="1480")
+    day = bd.future_day(ctx, now)
+    made: dict[str, list[str]] = {"citizen0": [], "citizen1": [], "association": [], "away": []}
+    for who, client, category, start in (
+        ("citizen0", venue.citizen(0), "private-person", "08:00"),
+        ("citizen0", venue.citizen(0), "private-person", "20:00"),
+        ("citizen1", venue.citizen(1), "private-person", "10:00"),
+        ("association", venue.association(0), "association-youth", "12:00"),
+        ("association", venue.association(1), "association-adult", "14:00"),
+    ):
+        made[who].append(_created(venue.book(client, *_slot(day, start, 60), category))["id"])
+    made["away"].append(_created(away.book(away.citizen(0), *_slot(day, "12:00", 60), "private-person"))["id"])
+
+    def same(client: RecordingClient, expected: list[str], what: str, params: dict[str, Any] | None = None) -> None:
+        listed = [item["id"] for item in walk(client, "/bookings", params)]
+        ensure(
+            sorted(listed) == sorted(expected),
+            f"GET /bookings for {what} gives the wrong bookings",
+            expected=sorted(expected),
+            actual=sorted(listed),
+        )
+
+    same(venue.citizen(0), made["citizen0"], "a citizen")
+    same(venue.citizen(1), made["citizen1"], "another citizen")
+    same(venue.association(1), made["association"], "an organisation representative")
+    same(venue.company(), [], "an organisation without bookings")
+    mine = [*made["citizen0"], *made["citizen1"], *made["association"]]
+    same(venue.admin(), mine, "the municipality's facility administrator", {"unitId": venue.unit_id})
+    same(venue.admin(), [], "another municipality's facility administrator", {"unitId": away.unit_id})
+    listed = walk(venue.citizen(0), "/bookings")
+    starts = [item["start"] for item in listed]
+    ensure(starts == sorted(starts), "bookings are not ordered by start", expected=sorted(starts), actual=starts)
+
+
+@check(
+    "authorisation",
+    "Other customers' and other municipalities' bookings are 404; personas without the right get 403",
+    requirements=["BOOK-010"],
+)
+def authorisation(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    venue = bd.build_venue(ctx)
+    rival = bd.build_venue(ctx)
+    day = bd.future_day(ctx, now)
+    booking = _created(venue.book(venue.association(0), *_slot(day, "18:00", 60), "association-youth"))
+    path = f"/bookings/{booking['id']}"
+    expect(venue.association(1).get(path)).status(200).field("id", booking["id"])
+    expect(venue.admin().get(path)).status(200).field("id", booking["id"])
+    for who, client in (
+        ("another organisation", rival.association()),
+        ("a citizen", venue.citizen()),
+        ("another municipality's administrator", venue.admin("1480")),
+    ):
+        for method, suffix in (("GET", ""), ("POST", "/confirm"), ("POST", "/cancel")):
+            if suffix == "/confirm" and client is not None and who.endswith("administrator"):
+                continue  # staff never confirm (403, below); the booking must still be unknown to them
+            response = client.request(method, path + suffix)
+            ensure(
+                response.status_code == 404,
+                f"{who}: {method} {path}{suffix} answered {response.status_code}",
+                expected=404,
+                actual=response.status_code,
+                response=response,
+            )
+            expect(response).problem(404, "not-found")
+    expect(ctx.as_persona("case-officer", municipalityCode=venue.municipality_code).get("/bookings")).problem(
+        403, "forbidden"
+    )
+    finance = ctx.as_persona("system-client", clientId="ekonomisystem", scopes=["finance:read"])
+    expect(finance.get(path)).problem(403, "forbidden")
+    expect(venue.book(venue.admin(), *_slot(day, "20:00", 60), "private-person")).problem(403, "forbidden")
+    expect(venue.association(0).post(f"{path}/approve")).problem(403, "forbidden")
+    ensure(
+        _status(venue.association(0), booking["id"]) == "held",
+        "refused calls changed the booking",
+        expected="held",
+        actual=_status(venue.association(0), booking["id"]),
+    )
+
+
+@check(
+    "idempotency",
+    "POST /bookings needs an Idempotency-Key; a replay returns the first response, another body with the key 422",
+    requirements=["BOOK-011"],
+)
+def idempotency(ctx: CheckContext) -> None:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    venue = bd.build_venue(ctx)
+    day = bd.future_day(ctx, now)
+    customer = venue.citizen()
+    body = {
+        "unitId": venue.unit_id,
+        "start": iso(local(day, "18:00")),
+        "end": iso(local(day, "19:00")),
+        "customerCategory": "private-person",
+    }
+    expect(customer.post("/bookings", json=body)).problem(400, "validation-error").names_parameter("Idempotency-Key")
+    key = bd.idempotency_key(ctx.random)
+    first = customer.post("/bookings", json=body, headers={"Idempotency-Key": key})
+    created = _created(first)
+    ctx.test.set_clock(now + timedelta(minutes=1), frozen=True)
+    again = customer.post("/bookings", json=body, headers={"Idempotency-Key": key})
+    ensure(
+        again.status_code == 201 and again.json() == created,
+        "a replay with the same key and body did not return the first response",
+        expected={"status": 201, "body": created},
+        actual={"status": again.status_code, "body": again.text[:500]},
+        response=again,
+    )
+    listed = walk(customer, "/bookings")
+    ensure(
+        [b["id"] for b in listed] == [created["id"]],
+        "a replay created another booking",
+        expected=[created["id"]],
+        actual=[b["id"] for b in listed],
+    )
+    other = {**body, "start": iso(local(day, "20:00")), "end": iso(local(day, "21:00"))}
+    expect(customer.post("/bookings", json=other, headers={"Idempotency-Key": key})).problem(
+        422, "idempotency-key-reused"
+    )
+    ensure(
+        len(walk(customer, "/bookings")) == 1,
+        "a refused reuse of a key created a booking",
+        expected=1,
+        actual=len(walk(customer, "/bookings")),
+    )
+    # Keys belong to their caller: another customer may use the same one for their own booking.
+    _created(venue.citizen(1).post("/bookings", json=other, headers={"Idempotency-Key": key}))
+
+
+def _dst_day(ctx: CheckContext, venue: Venue, day: date, opens_utc: str, closes_utc: str) -> None:
+    query = {"from": day.isoformat(), "to": day.isoformat()}
+    response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=query)
+    opened = _intervals(expect(response).status(200).json().get("open", []))
+    expected = [(f"{day.isoformat()}T{opens_utc}:00Z", f"{day.isoformat()}T{closes_utc}:00Z")]
+    ensure(
+        opened == expected,
+        f"06:00–22:00 local on {day} is not {opens_utc}–{closes_utc} UTC",
+        expected=expected,
+        actual=opened,
+        response=response,
+    )
+    first = datetime.fromisoformat(expected[0][0].replace("Z", "+00:00"))
+    last = datetime.fromisoformat(expected[0][1].replace("Z", "+00:00"))
+    for start, end in ((first, first + timedelta(hours=1)), (last - timedelta(hours=1), last)):
+        response = venue.book(venue.citizen(), start, end, "private-person", confirm=True)
+        ensure(
+            response.status_code == 201,
+            f"the first or last hour of {day} ({iso(start)}) cannot be booked",
+            expected=201,
+            actual=response.status_code,
+            response=response,
+        )
+    for start in (first - timedelta(hours=1), last):
+        expect(venue.book(venue.citizen(1), start, start + timedelta(hours=1), "private-person")).problem(
+            422, "slot-not-bookable"
+        )
+
+
+@check(
+    "daylight-saving",
+    "On 2026-03-29 and 2026-10-25 opening hours and bookings follow Europe/Stockholm local time",
+    requirements=["BOOK-012"],
+)
+def daylight_saving(ctx: CheckContext) -> None:
+    venue = bd.build_venue(ctx, opening=bd.every_day("06:00", "22:00"))
+    ctx.test.set_clock(datetime.fromisoformat("2026-03-20T10:00:00+00:00"), frozen=True)
+    _dst_day(ctx, venue, date(2026, 3, 28), "05:00", "21:00")
+    _dst_day(ctx, venue, date(2026, 3, 29), "04:00", "20:00")
+    ctx.test.set_clock(datetime.fromisoformat("2026-10-20T10:00:00+00:00"), frozen=True)
+    _dst_day(ctx, venue, date(2026, 10, 25), "05:00", "21:00")
+    _dst_day(ctx, venue, date(2026, 10, 24), "04:00", "20:00")

@@ -1,0 +1,351 @@
+"""Checks of the `payments` class: paying confirmed bookings, the provider's outcomes, refunds on
+cancellation, the finance export and who sees what; and of the simulated provider the test
+interface offers for it. Every amount is checked to the öre against the harness's own sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from conformance import booking_data as bd
+from conformance.booking_data import Venue, local
+from conformance.context import CheckContext
+from conformance.expect import ensure, expect
+from conformance.http import RecordingClient, Response
+from conformance.listing import walk
+from conformance.registry import check
+
+FREE_HOURS, FEE_PERCENT = 24, 40
+
+
+def _sek(amount: int) -> dict[str, Any]:
+    return {"amountOre": amount, "currency": "SEK"}
+
+
+def _venue(ctx: CheckContext, municipality_code: str = "0180") -> tuple[Venue, int]:
+    per_hour = ctx.random.randint(100, 500) * 100 + ctx.random.choice((13, 50, 77))
+    venue = bd.build_venue(
+        ctx,
+        municipality_code=municipality_code,
+        terms={
+            "prices": [
+                {"customerCategory": c, "pricePerHourOre": per_hour}
+                for c in ("private-person", "association-youth", "association-adult")
+            ],
+            "cancellation": {"freeUntilHoursBefore": FREE_HOURS, "lateFeePercent": FEE_PERCENT},
+        },
+    )
+    return venue, per_hour
+
+
+def _confirmed(
+    venue: Venue, client: RecordingClient, day: Any, start: str, minutes: int, category: str = "private-person"
+) -> dict[str, Any]:
+    begin = local(day, start)
+    response = venue.book(client, begin, begin + timedelta(minutes=minutes), category, confirm=True)
+    body: dict[str, Any] = expect(response).status(201).field("status", "confirmed").json()
+    return body
+
+
+def _pay(ctx: CheckContext, client: RecordingClient, booking_ids: list[str], method: str = "card") -> Response:
+    return client.post(
+        "/payments",
+        json={"bookingIds": booking_ids, "method": method},
+        headers={"Idempotency-Key": bd.idempotency_key(ctx.random)},
+    )
+
+
+@contextmanager
+def _provider(ctx: CheckContext, outcome: str) -> Iterator[None]:
+    """The simulated provider answers `outcome` inside the block, and settles again after it."""
+    expect(ctx.anonymous.put("/test/payment-provider", json={"outcome": outcome})).status(200).field("outcome", outcome)
+    try:
+        yield
+    finally:
+        ctx.anonymous.put("/test/payment-provider", json={"outcome": "settled"})
+
+
+def _start(ctx: CheckContext) -> Any:
+    now = bd.base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    return now
+
+
+@check(
+    "pay-bookings",
+    "A payment covers the caller's confirmed bookings for the sum of their prices; others are refused",
+    requirements=["PAY-001"],
+)
+def pay_bookings(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    venue, per_hour = _venue(ctx)
+    day = bd.future_day(ctx, now)
+    first, second = (
+        _confirmed(venue, venue.citizen(), day, "08:00", 50),
+        _confirmed(venue, venue.citizen(), day, "10:00", 95),
+    )
+    total = bd.price(per_hour, 50) + bd.price(per_hour, 95)
+    payment = (
+        expect(_pay(ctx, venue.citizen(), [first["id"], second["id"]])).status(201).field("amount", _sek(total)).json()
+    )
+    lines = sorted((line["bookingId"], line["amount"]["amountOre"]) for line in payment.get("lines", []))
+    wanted = sorted([(first["id"], bd.price(per_hour, 50)), (second["id"], bd.price(per_hour, 95))])
+    ensure(lines == wanted, "the payment's lines are not one per booking at its price", expected=wanted, actual=lines)
+    ensure(
+        payment.get("status") == "settled",
+        "a card payment the provider settles is not settled",
+        expected="settled",
+        actual=payment.get("status"),
+    )
+    expect(_pay(ctx, venue.citizen(), [second["id"]])).problem(409, "already-paid")
+    begin = local(day, "13:00")
+    held = expect(venue.book(venue.citizen(), begin, begin + timedelta(hours=1), "private-person")).status(201).json()
+    expect(_pay(ctx, venue.citizen(), [held["id"]])).problem(409, "invalid-state")
+    others = _confirmed(venue, venue.citizen(1), day, "15:00", 60)
+    expect(_pay(ctx, venue.citizen(), [others["id"]])).problem(422, "unknown-reference")
+    listed = [p["id"] for p in walk(venue.citizen(), "/payments")]
+    ensure(listed == [payment["id"]], "refused payments left a trace", expected=[payment["id"]], actual=listed)
+
+
+@check(
+    "provider-outcomes",
+    "Card and Swish get the provider's outcome, invoices are invoiced; declined leaves bookings unpaid",
+    requirements=["PAY-002"],
+)
+def provider_outcomes(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    venue, _ = _venue(ctx)
+    day = bd.future_day(ctx, now)
+    booking = _confirmed(venue, venue.citizen(), day, "09:00", 60)
+    with _provider(ctx, "declined"):
+        expect(_pay(ctx, venue.citizen(), [booking["id"]], "card")).status(201).field("status", "declined")
+        other = _confirmed(venue, venue.citizen(), day, "11:00", 60)
+        expect(_pay(ctx, venue.citizen(), [other["id"]], "invoice")).status(201).field("status", "invoiced")
+    expect(_pay(ctx, venue.citizen(), [booking["id"]], "swish")).status(201).field("status", "settled")
+    third = _confirmed(venue, venue.citizen(), day, "13:00", 60)
+    with _provider(ctx, "pending"):
+        pending = (
+            expect(_pay(ctx, venue.citizen(), [third["id"]], "swish")).status(201).field("status", "pending").json()
+        )
+        expect(_pay(ctx, venue.citizen(), [third["id"]], "card")).problem(409, "already-paid")
+    expect(ctx.anonymous.post(f"/test/payments/{pending['id']}/complete", json={"outcome": "settled"})).status(200)
+    expect(venue.citizen().get(f"/payments/{pending['id']}")).status(200).field("status", "settled")
+
+
+@check(
+    "payment-provider",
+    "The test interface sets the simulated provider's outcome and completes pending payments",
+    requirements=["TEST-010"],
+    cls="test-interface",
+)
+def payment_provider(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    venue, _ = _venue(ctx)
+    day = bd.future_day(ctx, now)
+    with _provider(ctx, "pending"):
+        first = _confirmed(venue, venue.citizen(), day, "09:00", 60)
+        second = _confirmed(venue, venue.citizen(), day, "11:00", 60)
+        one = expect(_pay(ctx, venue.citizen(), [first["id"]])).status(201).field("status", "pending").json()
+        two = expect(_pay(ctx, venue.citizen(), [second["id"]])).status(201).field("status", "pending").json()
+    expect(ctx.anonymous.post(f"/test/payments/{one['id']}/complete", json={"outcome": "declined"})).status(200).field(
+        "status", "declined"
+    )
+    expect(ctx.anonymous.post(f"/test/payments/{two['id']}/complete", json={"outcome": "settled"})).status(200).field(
+        "status", "settled"
+    )
+    expect(ctx.anonymous.post(f"/test/payments/{two['id']}/complete", json={"outcome": "declined"})).problem(
+        409, "invalid-state"
+    )
+    third = _confirmed(venue, venue.citizen(), day, "13:00", 60)
+    expect(_pay(ctx, venue.citizen(), [third["id"]])).status(201).field("status", "settled")
+
+
+@check(
+    "refund-on-cancellation",
+    "Cancelling a paid booking refunds its line less the fee, never more; not while the payment is pending",
+    requirements=["PAY-003"],
+)
+def refund_on_cancellation(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    venue, per_hour = _venue(ctx)
+    day = bd.future_day(ctx, now)
+    early, late = (
+        _confirmed(venue, venue.citizen(), day, "08:00", 60),
+        _confirmed(venue, venue.citizen(), day, "12:00", 75),
+    )
+    payment = expect(_pay(ctx, venue.citizen(), [early["id"], late["id"]], "swish")).status(201).json()
+    expect(venue.citizen().post(f"/bookings/{early['id']}/cancel")).status(200)
+    ctx.test.set_clock(bd.parse(late["start"]) - timedelta(hours=FREE_HOURS - 1), frozen=True)
+    expect(venue.citizen().post(f"/bookings/{late['id']}/cancel")).status(200)
+    price_late = bd.price(per_hour, 75)
+    wanted = sorted(
+        [(early["id"], bd.price(per_hour, 60)), (late["id"], price_late - bd.share(price_late, FEE_PERCENT))]
+    )
+    served = expect(venue.citizen().get(f"/payments/{payment['id']}")).status(200).json()
+    refunds = sorted((r.get("bookingId"), r.get("amount", {}).get("amountOre")) for r in served.get("refunds", []))
+    ensure(
+        refunds == wanted, "the refunds are not each line less its cancellation fee", expected=wanted, actual=refunds
+    )
+    total = sum(amount for _, amount in wanted)
+    ensure(
+        served.get("refundedAmount") == _sek(total),
+        "refundedAmount is not the sum of the refunds",
+        expected=_sek(total),
+        actual=served.get("refundedAmount"),
+    )
+    ensure(
+        total <= payment["amount"]["amountOre"], "more was refunded than paid", expected=payment["amount"], actual=total
+    )
+    with _provider(ctx, "pending"):
+        booking = _confirmed(venue, venue.citizen(), day, "16:00", 60)
+        pending = expect(_pay(ctx, venue.citizen(), [booking["id"]])).status(201).field("status", "pending").json()
+    expect(venue.citizen().post(f"/bookings/{booking['id']}/cancel")).problem(409, "payment-pending")
+    expect(venue.citizen().get(f"/bookings/{booking['id']}")).status(200).field("status", "confirmed")
+    ctx.anonymous.post(f"/test/payments/{pending['id']}/complete", json={"outcome": "settled"})
+
+
+@check(
+    "settlement-export",
+    "The finance export lists every charge and refund of the municipality, with totals that add up",
+    requirements=["PAY-004"],
+)
+def settlement_export(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    code = ctx.random.choice(("2584", "2583", "2582"))  # municipalities no other check uses
+    venue, per_hour = _venue(ctx, code)
+    day = bd.future_day(ctx, now)
+    a, b = _confirmed(venue, venue.citizen(), day, "08:00", 60), _confirmed(venue, venue.citizen(), day, "10:00", 45)
+    c = _confirmed(venue, venue.association(), day, "12:00", 90, "association-youth")
+    d = _confirmed(venue, venue.citizen(1), day, "15:00", 30)
+    card = expect(_pay(ctx, venue.citizen(), [a["id"], b["id"]], "card")).status(201).json()
+    invoice = expect(_pay(ctx, venue.association(), [c["id"]], "invoice")).status(201).json()
+    with _provider(ctx, "declined"):
+        expect(_pay(ctx, venue.citizen(1), [d["id"]], "card")).status(201).field("status", "declined")
+    cancelled_at = bd.parse(b["start"]) - timedelta(hours=1)
+    ctx.test.set_clock(cancelled_at, frozen=True)
+    expect(venue.citizen().post(f"/bookings/{b['id']}/cancel")).status(200)
+    price_b = bd.price(per_hour, 45)
+    expected = sorted(
+        [
+            ("charge", card["id"], a["id"], bd.price(per_hour, 60)),
+            ("charge", card["id"], b["id"], price_b),
+            ("charge", invoice["id"], c["id"], bd.price(per_hour, 90)),
+            ("refund", card["id"], b["id"], price_b - bd.share(price_b, FEE_PERCENT)),
+        ]
+    )
+    finance = ctx.as_persona("system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode=code)
+    period = {"from": now.astimezone(bd.STOCKHOLM).date().isoformat(), "to": day.isoformat()}
+    items = walk(finance, "/payment-transactions", period, limit=2)
+    served = sorted(
+        (i.get("kind"), i.get("paymentId"), i.get("bookingId"), i.get("amount", {}).get("amountOre")) for i in items
+    )
+    ensure(
+        served == expected,
+        "the export does not hold exactly the municipality's charges and refunds",
+        expected=expected,
+        actual=served,
+    )
+    charges = sum(e[3] for e in expected if e[0] == "charge")
+    refunds = sum(e[3] for e in expected if e[0] == "refund")
+    response = finance.get("/payment-transactions", params={**period, "limit": 1})
+    totals = expect(response).status(200).json().get("totals")
+    wanted = {"charges": _sek(charges), "refunds": _sek(refunds), "net": _sek(charges - refunds)}
+    ensure(totals == wanted, "the export's totals do not add up", expected=wanted, actual=totals, response=response)
+    elsewhere = ctx.as_persona(
+        "system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode="0380"
+    )
+    foreign = {i.get("paymentId") for i in walk(elsewhere, "/payment-transactions", period)}
+    ensure(
+        not foreign & {card["id"], invoice["id"]},
+        "another municipality's export shows these payments",
+        expected=[],
+        actual=sorted(foreign),
+    )
+
+
+@check(
+    "idempotency",
+    "POST /payments needs an Idempotency-Key; a replay returns the first payment, another body 422",
+    requirements=["PAY-005"],
+)
+def idempotency(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    venue, _ = _venue(ctx)
+    day = bd.future_day(ctx, now)
+    first, second = (
+        _confirmed(venue, venue.citizen(), day, "08:00", 60),
+        _confirmed(venue, venue.citizen(), day, "10:00", 60),
+    )
+    body = {"bookingIds": [first["id"]], "method": "swish"}
+    expect(venue.citizen().post("/payments", json=body)).problem(400, "validation-error").names_parameter(
+        "Idempotency-Key"
+    )
+    key = bd.idempotency_key(ctx.random)
+    created = expect(venue.citizen().post("/payments", json=body, headers={"Idempotency-Key": key})).status(201).json()
+    again = venue.citizen().post("/payments", json=body, headers={"Idempotency-Key": key})
+    ensure(
+        again.status_code == 201 and again.json() == created,
+        "a replay did not return the first payment",
+        expected=created,
+        actual=again.text[:500],
+        response=again,
+    )
+    other = {"bookingIds": [second["id"]], "method": "swish"}
+    expect(venue.citizen().post("/payments", json=other, headers={"Idempotency-Key": key})).problem(
+        422, "idempotency-key-reused"
+    )
+    listed = [p["id"] for p in walk(venue.citizen(), "/payments")]
+    ensure(listed == [created["id"]], "replays created payments", expected=[created["id"]], actual=listed)
+
+
+@check(
+    "authorisation",
+    "Payments are seen only by who sees their bookings (404 otherwise); the export only by finance and staff (403)",
+    requirements=["PAY-006"],
+)
+def authorisation(ctx: CheckContext) -> None:
+    now = _start(ctx)
+    venue, _ = _venue(ctx)
+    day = bd.future_day(ctx, now)
+    booking = _confirmed(venue, venue.association(0), day, "08:00", 60, "association-adult")
+    payment = expect(_pay(ctx, venue.association(0), [booking["id"]])).status(201).json()
+    path = f"/payments/{payment['id']}"
+    expect(venue.association(1).get(path)).status(200).field("id", payment["id"])
+    expect(venue.admin().get(path)).status(200)
+    for who, client in (
+        ("a citizen", venue.citizen()),
+        ("another organisation", venue.company()),
+        ("another municipality", venue.admin("1480")),
+    ):
+        response = client.get(path)
+        ensure(
+            response.status_code == 404,
+            f"{who} can read the payment",
+            expected=404,
+            actual=response.status_code,
+            response=response,
+        )
+        expect(response).problem(404, "not-found")
+    period = {"from": day.isoformat(), "to": day.isoformat()}
+    for who, client in (
+        ("a citizen", venue.citizen()),
+        ("a case officer", ctx.as_persona("case-officer", municipalityCode=venue.municipality_code)),
+        (
+            "a system client without finance:read",
+            ctx.as_persona(
+                "system-client", clientId="x", scopes=["access:verify"], municipalityCode=venue.municipality_code
+            ),
+        ),
+    ):
+        response = client.get("/payment-transactions", params=period)
+        ensure(
+            response.status_code == 403,
+            f"{who} can read the finance export",
+            expected=403,
+            actual=response.status_code,
+            response=response,
+        )
+    expect(venue.admin().get("/payment-transactions", params=period)).status(200)

@@ -1,0 +1,135 @@
+"""Injectable faults of the booking-side classes (booking, access, payments, activities,
+season-allocation): the realistic supplier mistakes the harness must catch. faults.py adds them
+to the catalogue; each is read with `settings.fault_active(NAME)` where the mistake would be made.
+
+Entries are (name, requirements broken, description), the fields of `faults.Fault`.
+"""
+
+from __future__ import annotations
+
+BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "overlap-accepted-under-concurrency",
+        ("BOOK-004",),
+        "The overlap check runs in its own transaction before the insert, without a lock: simultaneous "
+        "requests for one slot all see it free and all get 201.",
+    ),
+    ("hold-never-expires", ("BOOK-003",), "A held booking stays held forever; holdExpiresAt is only shown."),
+    (
+        "expired-hold-still-blocks",
+        ("BOOK-003",),
+        "An expired hold is shown as expired but still blocks its time: nobody else can book it.",
+    ),
+    (
+        "idempotency-ignored",
+        ("BOOK-011",),
+        "The Idempotency-Key header is required but never looked at: a retried create is executed again.",
+    ),
+    (
+        "idempotency-key-reuse-accepted",
+        ("BOOK-011",),
+        "A known Idempotency-Key replays the first response even when the body is different.",
+    ),
+    (
+        "dst-slot-shifted",
+        ("BOOK-012", "BOOK-001"),
+        "Opening hours are turned into UTC with the offset in force at local midnight, so on the days the "
+        "clocks change the bookable hours are shifted an hour.",
+    ),
+    (
+        "other-organisation-booking-readable",
+        ("BOOK-010",),
+        "GET /bookings/{id} returns any booking to any customer or staff member who knows its id.",
+    ),
+    (
+        "my-bookings-lists-all",
+        ("BOOK-009",),
+        "GET /bookings lists every booking of every customer and municipality.",
+    ),
+    (
+        "late-cancellation-free",
+        ("BOOK-007",),
+        "Cancellation is always free: the cancellation deadline and late fee are never applied.",
+    ),
+    (
+        "price-ignores-category",
+        ("BOOK-006",),
+        "Every customer category pays the private-person price.",
+    ),
+    (
+        "blocked-period-ignored",
+        ("BOOK-005", "BOOK-001"),
+        "Blocked periods are neither shown as busy nor enforced: a booking inside one is accepted.",
+    ),
+    (
+        "approval-skipped",
+        ("BOOK-008",),
+        "Units that require approval confirm bookings at once, without the facility administrator.",
+    ),
+    (
+        "door-code-valid-after-cancellation",
+        ("ACC-003",),
+        "Cancelling a booking never revokes its door code.",
+    ),
+    (
+        "door-code-ignores-margin",
+        ("ACC-002",),
+        "Door codes are valid from 12 hours before the start to 12 hours after the end instead of the unit's margin.",
+    ),
+    (
+        "refund-larger-than-payment",
+        ("PAY-003",),
+        "Cancelling one booking of a payment refunds the whole payment, whatever the booking's line and fee.",
+    ),
+    (
+        "refund-ignores-cancellation-fee",
+        ("PAY-003",),
+        "A late cancellation refunds the full line although a cancellation fee was charged.",
+    ),
+    (
+        "declined-payment-marks-paid",
+        ("PAY-002",),
+        "A declined payment still counts as paying its bookings: paying them again gives 409 already-paid.",
+    ),
+    (
+        "settlement-omits-refunds",
+        ("PAY-004",),
+        "The settlement export lists only charges; refunds are missing from the items and the totals.",
+    ),
+    (
+        "other-customer-payment-readable",
+        ("PAY-006",),
+        "GET /payments/{id} returns any payment to any customer who knows its id.",
+    ),
+    (
+        "activity-overbooked-under-concurrency",
+        ("ACT-003",),
+        "Places left are counted in one transaction and the registration written in another, without a lock: "
+        "simultaneous registrations for the last place all get it.",
+    ),
+    (
+        "waiting-list-skipped",
+        ("ACT-004",),
+        "A freed place goes to the most recent arrival on the waiting list instead of the first in line.",
+    ),
+    (
+        "other-person-registration-readable",
+        ("ACT-006",),
+        "GET /registrations/{id} returns any registration to any citizen who knows its id.",
+    ),
+    (
+        "season-allocation-ignores-priority",
+        ("SEAS-003",),
+        "The allocation serves applications first come, first served, ignoring that youth activity goes first.",
+    ),
+    (
+        "season-occurrences-in-utc",
+        ("SEAS-004",),
+        "Weekly season times are read as standard time (+01:00) all year, so summer-time bookings start an hour late.",
+    ),
+    (
+        "season-deadline-ignored",
+        ("SEAS-002",),
+        "Season applications are accepted after the application deadline.",
+    ),
+)

@@ -1,0 +1,106 @@
+"""The injectable faults of the classes `grants` and `attendance` (see faults.py for the idea).
+
+Kept as plain tuples (name, requirements, description) so that faults.py, which owns the Fault
+type, can fold them into the one catalogue without an import cycle.
+"""
+
+from __future__ import annotations
+
+GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "age-by-birthday",
+        ("ATT-005",),
+        "A participant's age is the exact age on the session's date instead of the year of the session minus the "
+        "year of birth (calendar year).",
+    ),
+    ("short-session-accepted", ("ATT-006",), "A session one minute shorter than the minimum (44 of 45) counts."),
+    (
+        "leader-counted-as-participant",
+        ("ATT-007",),
+        "Present leaders are added to the participants when the minimum number of participants is checked.",
+    ),
+    ("per-leader-cap-ignored", ("ATT-008",), "More than maxParticipantsPerLeader participants per leader still count."),
+    (
+        "second-session-same-day-counted",
+        ("ATT-009",),
+        "maxSessionsPerPersonPerDay is not applied: a second session of the same person on the same day counts.",
+    ),
+    (
+        "latest-rules-for-every-date",
+        ("ATT-006", "ATT-010"),
+        "Every session is judged by the programme's newest rule period, also sessions dated before it (a 50-minute "
+        "session on 2023-06-30 counts under LOK-stöd).",
+    ),
+    ("rate-ignores-sex", ("ATT-010",), "perParticipantSessionBySex is ignored; every participant gets the flat rate."),
+    (
+        "dak-line-numbers-wrong",
+        ("ATT-003",),
+        "DAK profile errors point at the line of the card (Naervarokort) instead of the offending element.",
+    ),
+    (
+        "dak-duplicate-kod-accepted",
+        ("ATT-003",),
+        "A kod used twice on one card is accepted; the second session overwrites nothing and both count.",
+    ),
+    (
+        "dak-card-number-overflow-accepted",
+        ("ATT-003",),
+        "NaervarokortNummer is read as an unbounded integer: 2147483648 is accepted instead of refused as no int32.",
+    ),
+    (
+        "personnummer-check-digit-ignored",
+        ("ATT-004",),
+        "Personnummer in attendance are checked for twelve digits and a date only; a wrong Luhn check digit passes.",
+    ),
+    (
+        "statistics-count-everyone-present",
+        ("ATT-013",),
+        "Statistics count every present participant, also those the rules did not count.",
+    ),
+    (
+        "other-organisation-application-readable",
+        ("GRANT-005", "CORE-011"),
+        "Any organisation representative may read any organisation's grant application.",
+    ),
+    (
+        "wrong-role-may-apply",
+        ("GRANT-002",),
+        "A representative of any role (e.g. booking-contact) may apply for grants.",
+    ),
+    ("deadline-not-enforced", ("GRANT-004",), "An application can be submitted after the deadline."),
+    (
+        "withdraw-after-decision",
+        ("GRANT-003",),
+        "A decided application can still be withdrawn (its decision stays in the register).",
+    ),
+    (
+        "case-officer-of-other-municipality-may-decide",
+        ("GRANT-006", "CORE-011"),
+        "A case officer of any municipality may take up and decide another municipality's applications.",
+    ),
+    (
+        "decision-amount-unchecked",
+        ("GRANT-006",),
+        "The decision's amount is not held to its outcome: partly-approved above the requested amount is accepted.",
+    ),
+    (
+        "register-leaks-personnummer",
+        ("GRANT-007", "CORE-016"),
+        "Each entry of the public register of decisions carries the applicant contact's name and personnummer.",
+    ),
+    (
+        "payout-exported-twice",
+        ("GRANT-010",),
+        "A new payout batch selects applications by their decision, not by whether a batch already paid them.",
+    ),
+    (
+        "payout-idempotency-ignored",
+        ("GRANT-010",),
+        "idempotencyKey is not looked up: repeating a payout request answers as a new request.",
+    ),
+    (
+        "unknown-municipality-code-accepted",
+        ("GRANT-012",),
+        "A kommunkod is only checked for four digits: 9999 is accepted in filters and programme fixtures.",
+    ),
+)

@@ -1,0 +1,43 @@
+"""Grant programmes in POST /test/fixtures (`grantProgrammes`): checked and planned, not yet written.
+
+The schema has checked the shape of the rules; what it cannot see (periods in order and apart, a
+minimum above its maximum, month-days that do not exist, a kommunkod that is not one of the 290)
+is reported here with a pointer into the request, and then fixtures.py writes nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from spec.identifiers import municipality_code_error
+
+from .grant_periods import rules_errors
+from .problems import FieldError
+from .settings import Settings
+from .storage import grant_programmes
+
+
+def programme(
+    data: dict[str, Any], pointer: str, now: datetime, new_id: Callable[[str, str], str], settings: Settings
+) -> tuple[list[tuple[sa.Table, dict[str, Any]]], list[FieldError]]:
+    errors = [
+        FieldError("body", message, pointer=at) for at, message in rules_errors(data["rules"], f"{pointer}/rules")
+    ]
+    reason = municipality_code_error(data["municipalityCode"])
+    if reason and not settings.fault_active("unknown-municipality-code-accepted"):
+        errors.append(FieldError("body", reason, pointer=f"{pointer}/municipalityCode"))
+    row = {
+        "id": new_id(data["ref"], pointer),
+        "name": data["name"],
+        "kind": data["kind"],
+        "municipality_code": data["municipalityCode"],
+        "description": data.get("description"),
+        "rules": data["rules"],
+        "created_at": now,
+        "updated_at": now,
+    }
+    return [(grant_programmes, row)], errors

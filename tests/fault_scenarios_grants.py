@@ -1,0 +1,263 @@
+"""What each fault of the grants and attendance classes looks like from outside (see test_server_faults.py,
+which runs every scenario with its fault on and, to prove it, with the fault off, where it must fail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grant_support as gs
+from test_server_support import TestClient, create, organisation, person
+
+from spec import dak
+
+__all__ = [
+    "age_by_birthday",
+    "case_officer_of_other_municipality_may_decide",
+    "dak_card_number_overflow_accepted",
+    "dak_duplicate_kod_accepted",
+    "dak_line_numbers_wrong",
+    "deadline_not_enforced",
+    "decision_amount_unchecked",
+    "latest_rules_for_every_date",
+    "leader_counted_as_participant",
+    "other_organisation_application_readable",
+    "payout_exported_twice",
+    "payout_idempotency_ignored",
+    "per_leader_cap_ignored",
+    "personnummer_check_digit_ignored",
+    "rate_ignores_sex",
+    "register_leaks_personnummer",
+    "second_session_same_day_counted",
+    "short_session_accepted",
+    "statistics_count_everyone_present",
+    "unknown_municipality_code_accepted",
+    "withdraw_after_decision",
+    "wrong_role_may_apply",
+]
+
+
+def _post(client: TestClient, report: dict[str, Any], *, xml: bytes | None = None) -> Any:
+    ids = gs.setup(client)
+    headers = gs.chair(client, ids)
+    if xml is not None:
+        headers = {**headers, "Content-Type": "application/xml"}
+        return client.post("/v1/attendance-reports", params={"programmeId": ids["lok"]}, content=xml, headers=headers)
+    return client.post("/v1/attendance-reports", params={"programmeId": ids["lok"]}, json=report, headers=headers)
+
+
+def _summary(client: TestClient, sessions: list[dict[str, Any]], kids: list[dict[str, Any]]) -> dict[str, Any]:
+    response = _post(client, gs.report(sessions, kids))
+    assert response.status_code == 201, response.text
+    return dict(response.json()["summary"])
+
+
+def age_by_birthday(client: TestClient) -> None:
+    kids = [gs.kid(0, 2019, "1220"), gs.kid(1), gs.kid(2)]  # p0 is 7 by calendar year, 6 by birthday
+    assert _summary(client, [gs.session("s-1", "2026-02-03", 60, 3)], kids)["eligibleSessions"] == 0
+
+
+def short_session_accepted(client: TestClient) -> None:
+    kids = [gs.kid(i) for i in range(3)]
+    assert _summary(client, [gs.session("s-1", "2026-02-03", 44, 3)], kids)["eligibleSessions"] == 1
+
+
+def leader_counted_as_participant(client: TestClient) -> None:
+    kids = [gs.kid(i) for i in range(2)]
+    assert _summary(client, [gs.session("s-1", "2026-02-03", 60, 2)], kids)["eligibleSessions"] == 1
+
+
+def per_leader_cap_ignored(client: TestClient) -> None:
+    kids = [gs.kid(i) for i in range(21)]
+    assert _summary(client, [gs.session("s-1", "2026-02-03", 60, 21)], kids)["eligibleSessions"] == 1
+
+
+def second_session_same_day_counted(client: TestClient) -> None:
+    kids = [gs.kid(i) for i in range(3)]
+    sessions = [
+        gs.session("s-1", "2026-02-03", 60, 3),
+        {**gs.session("s-2", "2026-02-03", 60, 3), "startTime": "10:00:00"},
+    ]
+    sessions[1]["endTime"] = "11:00:00"
+    assert _summary(client, sessions, kids)["eligibleSessions"] == 2
+
+
+def latest_rules_for_every_date(client: TestClient) -> None:
+    kids = [gs.kid(i, 2010) for i in range(3)]
+    assert _summary(client, [gs.session("s-1", "2023-06-30", 50, 3)], kids)["eligibleSessions"] == 1
+
+
+def rate_ignores_sex(client: TestClient) -> None:
+    ids = create(
+        client,
+        persons=[person("asa")],
+        organisations=[
+            organisation(
+                "ifk", organisationNumber=gs.ORG_NUMBER, representatives=[{"personRef": "asa", "role": "chair"}]
+            )
+        ],
+        grantProgrammes=[{**gs.lok(), "rules": gs.grant_rule_sets()["kommun-jamstalld"]["rules"]}],
+    )
+    report = gs.report([gs.session("s-1", "2026-02-03", 60, 5)], [gs.kid(i * 2) for i in range(5)])
+    for i, entry in enumerate(report["cards"][0]["sessions"][0]["participants"]):
+        entry["id"] = f"p{i * 2}"
+    response = client.post(
+        "/v1/attendance-reports", params={"programmeId": ids["lok"]}, json=report, headers=gs.chair(client, ids)
+    )
+    assert response.json()["summary"]["amount"] == 7500 + 5 * 1000  # five girls at the flat rate, not 1200
+
+
+def _xml(kids: int = 3) -> str:
+    return dak.to_xml(gs.report([gs.session("s-1", "2026-02-03", 60, kids)], [gs.kid(i) for i in range(kids)])).decode()
+
+
+def dak_line_numbers_wrong(client: TestClient) -> None:
+    text = _xml().replace("<StoppTid>19:00:00</StoppTid>", "<StoppTid>17:00:00</StoppTid>")
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "17:00:00" in s)
+    problem = _post(client, {}, xml=text.encode()).json()
+    assert problem["errors"][0]["line"] != line
+
+
+def dak_duplicate_kod_accepted(client: TestClient) -> None:
+    text = _xml()
+    one = text[text.index("<Sammankomst ") : text.index("</Sammankomst>") + len("</Sammankomst>")]
+    twice = text.replace(one, one + one.replace('Datum="2026-02-03"', 'Datum="2026-02-10"'))
+    assert _post(client, {}, xml=twice.encode()).status_code == 201
+
+
+def dak_card_number_overflow_accepted(client: TestClient) -> None:
+    text = _xml().replace('NaervarokortNummer="1"', 'NaervarokortNummer="2147483648"')
+    assert _post(client, {}, xml=text.encode()).status_code == 201
+
+
+def personnummer_check_digit_ignored(client: TestClient) -> None:
+    kids = [gs.kid(i) for i in range(3)]
+    number = kids[0]["personalIdentityNumber"]
+    kids[0]["personalIdentityNumber"] = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert _post(client, gs.report([gs.session("s-1", "2026-02-03", 60, 3)], kids)).status_code == 201
+
+
+def statistics_count_everyone_present(client: TestClient) -> None:
+    ids = gs.setup(client)
+    chair = gs.chair(client, ids)
+    report = gs.report([gs.session("s-1", "2026-02-03", 60, 4)], [gs.kid(0, 1990), *(gs.kid(i) for i in (1, 2, 3))])
+    assert (
+        client.post(
+            "/v1/attendance-reports", params={"programmeId": ids["lok"]}, json=report, headers=chair
+        ).status_code
+        == 201
+    )
+    stats = client.get(
+        "/v1/attendance-statistics", params={"programmeId": ids["lok"], "organisationId": ids["ifk"]}, headers=chair
+    ).json()
+    assert stats["totals"]["participantSessions"] == 4
+
+
+def _application(client: TestClient, ids: dict[str, str], amount: int = 1000) -> dict[str, Any]:
+    body = {"programmeId": ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": amount}
+    response = client.post("/v1/grant-applications", json=body, headers=gs.chair(client, ids))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _to_review(client: TestClient, ids: dict[str, str], amount: int = 1000) -> dict[str, Any]:
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    application = _application(client, ids, amount)
+    assert (
+        client.post(f"/v1/grant-applications/{application['id']}/submission", headers=gs.chair(client, ids)).status_code
+        == 200
+    )
+    assert (
+        client.post(f"/v1/grant-applications/{application['id']}/review", headers=gs.officer(client)).status_code == 200
+    )
+    return application
+
+
+def _decide(client: TestClient, ids: dict[str, str], amount: int = 1000) -> dict[str, Any]:
+    application = _to_review(client, ids, amount)
+    decision = {"outcome": "approved", "amount": amount, "motivation": "Beviljas."}
+    response = client.post(
+        f"/v1/grant-applications/{application['id']}/decision", json=decision, headers=gs.officer(client)
+    )
+    assert response.status_code == 200, response.text
+    return application
+
+
+def other_organisation_application_readable(client: TestClient) -> None:
+    ids = gs.setup(client)
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    application = _application(client, ids)
+    other = gs.token(
+        client, "organisation-representative", personId=ids["bo"], organisationId=ids["other"], role="chair"
+    )
+    assert client.get(f"/v1/grant-applications/{application['id']}", headers=other).status_code == 200
+
+
+def wrong_role_may_apply(client: TestClient) -> None:
+    ids = gs.setup(client)
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    booking = gs.token(
+        client, "organisation-representative", personId=ids["bo"], organisationId=ids["ifk"], role="booking-contact"
+    )
+    body = {"programmeId": ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": 1}
+    assert client.post("/v1/grant-applications", json=body, headers=booking).status_code == 201
+
+
+def deadline_not_enforced(client: TestClient) -> None:
+    ids = gs.setup(client)
+    gs.clock(client, "2026-09-01T10:00:00Z")
+    application = _application(client, ids)
+    response = client.post(f"/v1/grant-applications/{application['id']}/submission", headers=gs.chair(client, ids))
+    assert response.status_code == 200
+
+
+def withdraw_after_decision(client: TestClient) -> None:
+    ids = gs.setup(client)
+    application = _decide(client, ids)
+    response = client.post(f"/v1/grant-applications/{application['id']}/withdrawal", headers=gs.chair(client, ids))
+    assert response.status_code == 200
+
+
+def case_officer_of_other_municipality_may_decide(client: TestClient) -> None:
+    ids = gs.setup(client)
+    application = _to_review(client, ids)
+    decision = {"outcome": "approved", "amount": 1000, "motivation": "Beviljas."}
+    response = client.post(
+        f"/v1/grant-applications/{application['id']}/decision", json=decision, headers=gs.officer(client, "2480")
+    )
+    assert response.status_code == 200
+
+
+def decision_amount_unchecked(client: TestClient) -> None:
+    ids = gs.setup(client)
+    application = _to_review(client, ids)
+    decision = {"outcome": "partly-approved", "amount": 5000, "motivation": "Mer än sökt."}
+    response = client.post(
+        f"/v1/grant-applications/{application['id']}/decision", json=decision, headers=gs.officer(client)
+    )
+    assert response.status_code == 200
+
+
+def register_leaks_personnummer(client: TestClient) -> None:
+    ids = gs.setup(client)
+    _decide(client, ids)
+    assert "198004120007" in client.get("/v1/grant-decisions").text
+
+
+def payout_exported_twice(client: TestClient) -> None:
+    ids = gs.setup(client)
+    _decide(client, ids)
+    officer = gs.officer(client)
+    assert client.post("/v1/grant-payouts", json={"idempotencyKey": "a"}, headers=officer).status_code == 201
+    assert client.post("/v1/grant-payouts", json={"idempotencyKey": "b"}, headers=officer).status_code == 201
+
+
+def payout_idempotency_ignored(client: TestClient) -> None:
+    ids = gs.setup(client)
+    _decide(client, ids)
+    officer = gs.officer(client)
+    assert client.post("/v1/grant-payouts", json={"idempotencyKey": "a"}, headers=officer).status_code == 201
+    assert client.post("/v1/grant-payouts", json={"idempotencyKey": "a"}, headers=officer).status_code != 200
+
+
+def unknown_municipality_code_accepted(client: TestClient) -> None:
+    assert client.get("/v1/grant-programmes", params={"municipalityCode": "9999"}).status_code == 200

@@ -1,0 +1,285 @@
+"""Certification as a process: configuration, evidence bundle, re-runs, certificates, revocation and
+the register of approved suppliers, end to end against the reference server and in a real browser.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from browser import dump_dom, serve
+from typer.testing import CliRunner
+
+import spec
+from cli import app
+from conformance import certificates
+from conformance.bundle import bundle_digest
+from conformance.config import Budget, ConfigError, load_config
+from conformance.personnummer import find_personnummer
+from conformance.runner import certify, run_certification
+from conformance.signing import generate_keys, load_private_key, load_public_key
+from reference_server.launcher import background_server
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def passing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One full certification of the clean reference server, shared by the tests that only read it."""
+    tmp = tmp_path_factory.mktemp("run")
+    with background_server(db=f"sqlite:///{tmp / 'db.sqlite'}") as url:
+        code = certify(base_url=url, profile=None, report_dir=tmp / "bundle", seed=31, quiet=True)
+    report = json.loads((tmp / "bundle" / "report.json").read_text(encoding="utf-8"))
+    assert code == 0, [(r["id"], r["message"]) for r in report["results"] if r["status"] != "passed"]
+    yield tmp / "bundle"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("keys")
+    generate_keys(tmp / "bob.pem", tmp / "bob.pub.pem")
+    return tmp / "bob.pem", tmp / "bob.pub.pem"
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+# ----------------------------------------------------------------------------------------------
+# The evidence bundle
+
+
+def test_the_bundle_pins_the_run_and_hides_personal_data(passing_run: Path) -> None:
+    manifest = json.loads((passing_run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["specDigest"] == spec.digest() and manifest["seed"] == 31
+    assert set(manifest["files"]) == {"report.json", "evidence.jsonl", "config.json", "junit.xml", "report.html"}
+    assert bundle_digest(passing_run).startswith("sha256:")
+    evidence = (passing_run / "evidence.jsonl").read_text(encoding="utf-8")
+    assert "/test/fixtures" in evidence and "personalIdentityNumber" in evidence  # fixtures were sent…
+    for name in manifest["files"]:
+        assert find_personnummer((passing_run / name).read_text(encoding="utf-8")) == [], name  # …and masked
+    assert '"authorization": "Bearer <redacted>"' in evidence
+    report = json.loads((passing_run / "report.json").read_text(encoding="utf-8"))
+    assert report["product"]["name"] and report["productMismatch"] == []
+    fuzz = {r["id"]: r for r in report["results"] if r["id"].startswith("core.fuzz")}
+    assert {r["status"] for r in fuzz.values()} == {"passed"} and "generated requests" in fuzz[
+        "core.fuzz-no-server-error"
+    ]["message"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Configuration
+
+
+def test_configuration_precedence_file_then_environment_then_flags(tmp_path: Path) -> None:
+    file = tmp_path / "bokbid.toml"
+    file.write_text(
+        '[certify]\nbase_url = "http://file/v1"\nprofile = "kommunens-processtod-bas"\nseed = 1\n'
+        '[product]\nsupplier = "Exempel AB"\nname = "Bokaren"\nversion = "2.3.0"\n'
+        "[budget]\nfuzz_examples = 9\nfuzz_seconds = 20\n[tls]\nverify = false\n",
+        encoding="utf-8",
+    )
+    env = {"BOKBID_BASE_URL": "http://env/v1", "BOKBID_SEED": "2", "BOKBID_FUZZ_SECONDS": "5"}
+    config = load_config(file, env=env, flags={"seed": 3, "profile": None})
+    assert config.base_url == "http://env/v1" and config.sources["base_url"] == "env"
+    assert config.seed == 3 and config.sources["seed"] == "flag"
+    assert config.profile == "kommunens-processtod-bas" and config.sources["profile"] == "file"
+    assert config.product.version == "2.3.0" and config.budget.fuzz_examples == 9
+    assert config.budget.fuzz_seconds == 5.0 and config.tls.verify is False and config.tls.httpx_verify() is False
+    assert config.record()["settings"]["seed"] == {"value": 3, "source": "flag"}
+    assert load_config(None, env={"BOKBID_CONFIG": str(file)}).base_url == "http://file/v1"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[certify]\nbase_url = 1\n", None),
+        ("[certify]\nbase_urll = 'x'\n", "unknown setting certify.base_urll"),
+        ("[budget]\nfuzz_examples = 'many'\n", "fuzz_examples"),
+        ("[budget]\nfuzz_examples = -1\n", "negative"),
+        ("[certify\n", "not valid TOML"),
+    ],
+)
+def test_bad_configuration_is_a_usage_error(tmp_path: Path, text: str, message: str | None) -> None:
+    file = tmp_path / "bokbid.toml"
+    file.write_text(text, encoding="utf-8")
+    if message is None:  # a number where text belongs is read as text: harmless
+        assert load_config(file, env={}).base_url == "1"
+        return
+    with pytest.raises(ConfigError, match=message):
+        load_config(file, env={})
+    code, output = _invoke("certify", "--config", str(file))
+    assert code == 2 and "error:" in output
+
+
+def test_the_environment_alone_drives_a_ci_run(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with background_server(db=sqlite_url, production=True) as url:
+        monkeypatch.setenv("BOKBID_BASE_URL", url)
+        monkeypatch.setenv("BOKBID_REPORT_DIR", str(tmp_path / "env-run"))
+        monkeypatch.setenv("BOKBID_SEED", "77")
+        code, _ = _invoke("certify", "--quiet")
+    report = json.loads((tmp_path / "env-run" / "report.json").read_text(encoding="utf-8"))
+    assert code == 1 and report["seed"] == 77  # refused (production: no test interface), but configured by env
+    config = json.loads((tmp_path / "env-run" / "config.json").read_text(encoding="utf-8"))
+    assert config["settings"]["base_url"]["source"] == "env"
+
+
+# ----------------------------------------------------------------------------------------------
+# Re-running failed checks
+
+
+def test_rerun_failed_repeats_only_the_failed_checks_with_the_same_seed(sqlite_url: str, tmp_path: Path) -> None:
+    with background_server(db=sqlite_url, fault="search-case-sensitive") as url:
+        assert certify(base_url=url, profile=None, report_dir=tmp_path / "first", seed=5, quiet=True) == 1
+        first = json.loads((tmp_path / "first" / "report.json").read_text(encoding="utf-8"))
+        failed = {r["id"] for r in first["results"] if r["status"] == "failed"}
+        code, output = _invoke("certify", "--rerun-failed", str(tmp_path / "first"), "--quiet")
+    again = json.loads((tmp_path / "first" / "rerun" / "report.json").read_text(encoding="utf-8"))
+    ran = {r["id"] for r in again["results"]} - {"core.conformance-declaration", "core.responses-match-spec"}
+    ran -= {"core.no-personal-data-to-anonymous"}
+    assert code == 1, output
+    assert "discovery.free-text" in failed and ran == failed
+    assert again["seed"] == 5 and again["rerunOf"] == str(tmp_path / "first") and again["onlyChecks"]
+
+
+def test_rerun_of_a_clean_run_is_a_usage_error(passing_run: Path) -> None:
+    code, output = _invoke("certify", "--rerun-failed", str(passing_run))
+    assert code == 2 and "no failed checks" in output
+
+
+# ----------------------------------------------------------------------------------------------
+# Certificates, revocation and the register
+
+
+def test_a_failing_run_cannot_be_certified(sqlite_url: str, tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    with background_server(db=sqlite_url, fault="alg-none-accepted") as url:
+        certify(base_url=url, profile=None, report_dir=tmp_path / "bad", seed=2, quiet=True)
+    code, output = _invoke("certificate", "issue", str(tmp_path / "bad"), "--key", str(keys[0]))
+    assert code == 1 and "cannot be certified" in output and "failed" in output
+    assert not (tmp_path / "bad" / "certificate.json").exists()
+
+
+def test_full_flow_certify_issue_verify_register(passing_run: Path, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    private, public = keys
+    bundle = tmp_path / "bundle"
+    shutil.copytree(passing_run, bundle)
+    certs = tmp_path / "certs"
+    current, old, withdrawn = certs / "current.json", certs / "old.json", certs / "withdrawn.json"
+    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(current))[0] == 0
+    last_year = (date.today() - timedelta(days=400)).isoformat()
+    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(old), "--valid-from",
+                   last_year, "--valid-days", "30")[0] == 0  # fmt: skip
+    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(withdrawn))[0] == 0
+
+    code, output = _invoke(
+        "certificate", "verify", str(current), "--public-key", str(public), "--evidence", str(bundle)
+    )
+    assert code == 0 and output.startswith("valid")
+    body = json.loads(current.read_text(encoding="utf-8"))["certificate"]
+    report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
+    assert body["evidenceDigest"] == bundle_digest(bundle) and body["specDigest"] == spec.digest()
+    assert body["product"]["name"] == report["product"]["name"] and "test-interface" not in body["classes"]
+    assert set(body["classes"]) == set(report["certifiedClasses"]) - {"test-interface"}
+
+    code, output = _invoke("certificate", "verify", str(old), "--public-key", str(public))
+    assert code == 1 and output.startswith("expired")
+
+    revocations = certs / "revocations.json"
+    code, _ = _invoke("certificate", "revoke", str(withdrawn), "--key", str(private), "--list", str(revocations),
+                      "--reason", "Leverantören har dragit tillbaka produkten")  # fmt: skip
+    assert code == 0
+    code, output = _invoke(
+        "certificate", "verify", str(withdrawn), "--public-key", str(public), "--revocations", str(revocations)
+    )
+    assert code == 1 and output.startswith("revoked")
+
+    site = tmp_path / "site"
+    code, output = _invoke("registry", "build", str(certs), "--out", str(site), "--public-key", str(public),
+                           "--revocations", str(revocations))  # fmt: skip
+    assert code == 0, output
+    with serve(site) as base:
+        page = dump_dom(f"{base}/index.html")
+        detail = dump_dom(f"{base}/certificates/{body['serial']}.html")
+    row = _row(page, body["serial"])
+    assert "Valid" in row and body["product"]["name"] in row and body["validUntil"] in row
+    assert body["supplier"] in row and ", ".join(body["classes"]) in row
+    assert "EXPIRED" in _row(page, _serial(old)) and "REVOKED" in _row(page, _serial(withdrawn))
+    assert "1 valid, 1 expired, 1 revoked." in page
+    assert "bokbid certificate verify" in detail and "public-key.pem" in detail and body["evidenceDigest"] in detail
+    published = site / "certificates" / f"{body['serial']}.json"
+    assert _invoke("certificate", "verify", str(published), "--public-key", str(site / "public-key.pem"))[0] == 0
+
+
+def _serial(path: Path) -> str:
+    return str(json.loads(path.read_text(encoding="utf-8"))["certificate"]["serial"])
+
+
+def _row(dom: str, serial: str) -> str:
+    start = dom.index(f'id="cert-{serial}"')
+    return dom[start : dom.index("</tr>", start)]
+
+
+def test_a_changed_byte_breaks_verification(passing_run: Path, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    private, public = keys
+    bundle = tmp_path / "bundle"
+    shutil.copytree(passing_run, bundle)
+    document = certificates.issue(bundle, load_private_key(private), issuer="BoB")
+    key = load_public_key(public)
+    assert certificates.check(document, key, evidence=bundle).ok
+
+    tampered = json.loads(json.dumps(document))
+    tampered["certificate"]["product"]["version"] += "1"
+    assert certificates.check(tampered, key).status == "invalid"
+
+    text = json.dumps(document)
+    flipped = text.replace(document["signature"]["value"][:4], "AAAA" if not text.count("AAAA") else "BBBB", 1)
+    assert certificates.check(json.loads(flipped), key).status == "invalid"
+
+    evidence = bundle / "evidence.jsonl"
+    raw = bytearray(evidence.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    evidence.write_bytes(bytes(raw))
+    verdict = certificates.check(document, key, evidence=bundle)
+    assert verdict.status == "invalid" and "evidence.jsonl was changed" in verdict.reasons[0]
+
+    other = tmp_path / "other"
+    generate_keys(other / "k.pem", other / "k.pub.pem")
+    assert certificates.check(document, load_public_key(other / "k.pub.pem")).status == "invalid"
+
+
+def test_a_forged_revocation_list_is_not_trusted(passing_run: Path, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    private, public = keys
+    document = certificates.issue(passing_run, load_private_key(private), issuer="BoB")
+    listed = certificates.revoke(None, document, load_private_key(private), "test")
+    listed["revocations"]["entries"] = []  # someone quietly un-revokes it
+    verdict = certificates.check(document, load_public_key(public), revocations=listed)
+    assert verdict.status == "invalid" and "not authentic" in verdict.reasons[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# The fuzz phase
+
+
+def test_the_fuzz_phase_reports_a_server_error_with_its_request(sqlite_url: str, tmp_path: Path) -> None:
+    with background_server(db=sqlite_url, fault="validation-500") as url:
+        code = run_certification(
+            base_url=url,
+            profile=None,
+            report_dir=tmp_path / "fuzzed",
+            seed=8,
+            timeout=10,
+            quiet=True,
+            checks=[],
+            budget=Budget(fuzz_examples=10, fuzz_seconds=60),
+        )
+    report = json.loads((tmp_path / "fuzzed" / "report.json").read_text(encoding="utf-8"))
+    crash = next(r for r in report["results"] if r["id"] == "core.fuzz-no-server-error")
+    assert code == 1 and crash["status"] == "failed" and crash["requirements"] == ["CORE-005"]
+    assert crash["failure"]["response"]["status"] == 500 and "curl -sS -i -X GET" in crash["failure"]["curl"]
