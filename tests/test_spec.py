@@ -117,3 +117,15 @@ def test_activity_type_taxonomy_is_a_forest() -> None:
 )
 def test_paths_match_their_templates(path: str, expected: tuple | None) -> None:
     assert spec.match_path(path) == expected
+
+
+def test_every_operation_with_a_body_documents_413_and_415() -> None:
+    # Any body can be too large or of the wrong type; a server refusing it must stay within the spec.
+    missing = [
+        (op.operation_id, status)
+        for op in spec.operations()
+        if op.request_body
+        for status in ("413", "415")
+        if status not in op.responses
+    ]
+    assert missing == []
