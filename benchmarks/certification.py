@@ -84,10 +84,10 @@ def run() -> str:
     median = statistics.median(walls)
     return "\n".join(
         [
-            "## Certifying the reference server (core, discovery, test-interface)",
+            "## Certifying the reference server (every class, default fuzz budget)",
             "",
             f"Reference server on embedded SQLite, one worker, harness in-process; {RUNS} runs with seeds "
-            f"1000–{999 + RUNS}. Target: under 10 s.",
+            f"1000–{999 + RUNS}. Target: under 30 s for the whole standard.",
             "",
             "| measure | value |",
             "|---|---|",
@@ -96,7 +96,7 @@ def run() -> str:
             f"| requests per run (median) | {statistics.median(counts):.0f} |",
             f"| harness overhead per request (median over runs) | {statistics.median(overheads):.2f} ms |",
             f"| validating one page of 20 facilities against the spec | {validation_us:.0f} µs |",
-            f"| target met | {'yes' if median < 10 else 'NO'} |",
+            f"| target met | {'yes' if median < 30 else 'NO'} |",
             "",
         ]
     )
