@@ -32,15 +32,26 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Worker processes sharing the database."),
     fault: str | None = typer.Option(None, help="Inject a fault from `bokbid faults`."),
     production: bool = typer.Option(False, "--production", help="Disable the test interface."),
+    classes: str | None = typer.Option(
+        None,
+        help="Implement only these optional classes, comma-separated (core and test-interface always); "
+        "default: every class. E.g. --classes discovery,booking for a product of the bas profile.",
+    ),
 ) -> None:
     """Run the reference server."""
     from reference_server.faults import FAULTS
     from reference_server.launcher import run
+    from reference_server.settings import Settings, parse_classes
 
     if fault is not None and fault not in FAULTS:
         typer.echo(f"unknown fault {fault!r}; `bokbid faults` lists them", err=True)
         raise typer.Exit(2)
-    run(host=host, port=port, db=db, workers=workers, fault=fault, production=production)
+    try:
+        settings = Settings(db=db, fault=fault, production=production, classes=parse_classes(classes))
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    run(host=host, port=port, workers=workers, settings=settings)
 
 
 @app.command()
@@ -287,7 +298,9 @@ def spec_changelog(
     from spec.governance import changelog, versioning
 
     old_doc, new_doc, when = _spec_load(old, "release"), _spec_load(new), _spec_today(today)
-    text = changelog.render(_spec_run(lambda: versioning.check(old_doc, new_doc, when)))
+    verdict = _spec_run(lambda: versioning.check(old_doc, new_doc, when))
+    folders = [d.source.parent if d.source is not None else None for d in (old_doc, new_doc)]
+    text = changelog.render(verdict, requirements=changelog.requirement_changes(*folders))
     if out is None:
         typer.echo(text)
     else:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from conformance import dataset
 from conformance.context import CheckContext
+from conformance.expect import ensure, expect
 from conformance.http import RecordingClient, Response
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -40,6 +41,12 @@ def local(day: date, hhmm: str) -> datetime:
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=STOCKHOLM).astimezone(UTC)
     hours, minutes = map(int, hhmm.split(":"))
     return datetime.combine(day, time(hours, minutes), tzinfo=STOCKHOLM).astimezone(UTC)
+
+
+def slot(day: date, start: str, minutes: int) -> Interval:
+    """`minutes` from local `start` on `day`: checks book by the wall clock, the API speaks UTC."""
+    begin = local(day, start)
+    return begin, begin + timedelta(minutes=minutes)
 
 
 def every_day(opens: str, closes: str) -> dict[str, Any]:
@@ -264,3 +271,32 @@ def future_day(ctx: CheckContext, frozen_at: datetime, *, weekday: int | None = 
 def base_clock(ctx: CheckContext) -> datetime:
     """A frozen 'now' for a check, at 09:00 UTC on a day in 2027 picked by the seed."""
     return datetime(2027, 1, 4, 9, 0, tzinfo=UTC) + timedelta(days=ctx.random.randint(0, 300))
+
+
+def frozen_now(ctx: CheckContext) -> datetime:
+    """Freeze the server clock at `base_clock` and return that instant, so that holds, deadlines and
+    "the past" are exact whatever the wall clock does while the check runs."""
+    now = base_clock(ctx)
+    ctx.test.set_clock(now, frozen=True)
+    return now
+
+
+def idempotent_create(
+    ctx: CheckContext, client: RecordingClient, path: str, body: dict[str, Any], other: dict[str, Any], what: str
+) -> dict[str, Any]:
+    """The Idempotency-Key rules every create on the booking side shares: without a key 400, a replay
+    returns the first response, `other` body under the same key 422. Returns the first response's body:
+    what the replays left behind is the caller's to judge, as each resource is listed its own way."""
+    expect(client.post(path, json=body)).problem(400, "validation-error").names_parameter("Idempotency-Key")
+    key = idempotency_key(ctx.random)
+    first: dict[str, Any] = expect(client.post(path, json=body, headers={"Idempotency-Key": key})).status(201).json()
+    again = client.post(path, json=body, headers={"Idempotency-Key": key})
+    ensure(
+        again.status_code == 201 and again.json() == first,
+        f"a replay did not return the first {what}",
+        expected=first,
+        actual=again.text[:500],
+        response=again,
+    )
+    expect(client.post(path, json=other, headers={"Idempotency-Key": key})).problem(422, "idempotency-key-reused")
+    return first

@@ -126,3 +126,10 @@ def ensure(
     """A free-form assertion; pass the response it is about so the report can show it."""
     if not condition:
         raise CheckFailure(message, expected, actual, response.exchange if response else None)
+
+
+def ensure_status(response: Response, status: int, message: str) -> Expectation:
+    """`ensure` of the status, failing in the check's own words (who was let do what) rather than
+    with the bare status line; chain `.problem(...)` to hold the refusal's body to the standard too."""
+    ensure(response.status_code == status, message, expected=status, actual=response.status_code, response=response)
+    return expect(response)

@@ -11,7 +11,9 @@ configuration; Hypothesis is seeded from the run seed, so a run repeats its fuzz
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -113,11 +115,53 @@ def drive(strategy: Any, examples: int, seed: int, send: Callable[[Any], None]) 
     run()
 
 
+class _Sender:
+    """Sends generated requests on a thread of its own, in the order they were generated.
+
+    Generating a request (Hypothesis drawing from the spec's schemas) and waiting for the server's
+    answer take about as long as each other; done one after the other, the server idles while the
+    next request is drawn and the harness idles while the server works. One sender keeps the order
+    and the evidence exactly as if sent inline; the bounded queue keeps memory flat.
+    """
+
+    _DONE = object()
+
+    def __init__(self, client: RecordingClient) -> None:
+        self.client = client
+        self.exchanges: list[Exchange] = []
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=32)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bokbid-fuzz-sender", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not self._DONE:
+            if self._error is not None:
+                continue  # drain: the error is re-raised in the generating thread
+            try:
+                exchange = _send(self.client, *item)
+            except BaseException as exc:  # handed to the generating thread, not swallowed
+                self._error = exc
+                continue
+            if exchange is not None:
+                self.exchanges.append(exchange)
+
+    def put(self, operation: spec.Operation, kwargs: dict[str, Any]) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((operation, kwargs))
+
+    def close(self) -> None:
+        self._queue.put(self._DONE)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def fuzz(client: RecordingClient, classes: Sequence[str], budget: Budget, seed: int) -> FuzzOutcome:
     """Send up to `budget.fuzz_examples` generated requests per operation and mode, within the time budget."""
-    client = _authenticated(client.for_check(FUZZ_CHECK_ID))
+    sender = _Sender(_authenticated(client.for_check(FUZZ_CHECK_ID)))
     deadline = time.monotonic() + budget.fuzz_seconds
-    exchanges: list[Exchange] = []
     operations = operations_for(classes)
     exhausted = False
 
@@ -127,22 +171,23 @@ def fuzz(client: RecordingClient, classes: Sequence[str], budget: Budget, seed: 
             if time.monotonic() > deadline:
                 exhausted = True
                 return
-            exchange = _send(client, operation, case.as_transport_kwargs(base_url=_BASE))
-            if exchange is not None:
-                exchanges.append(exchange)
+            sender.put(operation, case.as_transport_kwargs(base_url=_BASE))
 
         return one
 
-    for index, (operation, generated) in enumerate(operations):
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            if time.monotonic() > deadline:
-                exhausted = True
-                break
-            try:
-                drive(generated.as_strategy(mode), budget.fuzz_examples, seed + index, send(operation))
-            except HypothesisException:
-                continue  # nothing to generate in this mode (no parameters, no body)
-    return FuzzOutcome(exchanges, len(operations), exhausted)
+    try:
+        for index, (operation, generated) in enumerate(operations):
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                if time.monotonic() > deadline:
+                    exhausted = True
+                    break
+                try:
+                    drive(generated.as_strategy(mode), budget.fuzz_examples, seed + index, send(operation))
+                except HypothesisException:
+                    continue  # nothing to generate in this mode (no parameters, no body)
+    finally:
+        sender.close()
+    return FuzzOutcome(sender.exchanges, len(operations), exhausted)
 
 
 def results(outcome: FuzzOutcome) -> list[Result]:

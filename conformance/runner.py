@@ -252,6 +252,7 @@ def _certify_declared(
         return EXIT_FAILED
 
     selected = [c for c in checks if c.cls in selection.certified]
+    inapplicable = _inapplicable(selected, selection.certified)
     state = RunState(client=client, seed=run.seed)
     progress = reporter(quiet, err)
     progress.start(len(selected))
@@ -259,7 +260,9 @@ def _certify_declared(
     try:
         for check in selected:
             progress.begin(check.id)
-            if lost is not None:
+            if check.id in inapplicable:
+                result = _result(check, "skipped", inapplicable[check.id])
+            elif lost is not None:
                 result = _result(check, "error", f"not run: {lost}")
             else:
                 result, unreachable = _execute(check, state)
@@ -273,6 +276,18 @@ def _certify_declared(
         print(f"error: {lost}", file=err)
         return EXIT_UNREACHABLE
     return EXIT_OK
+
+
+def _inapplicable(checks: Sequence[Check], certified: Sequence[str]) -> dict[str, str]:
+    """Checks of a requirement that presupposes classes the server does not implement (`onlyWith`
+    in the catalogue), with the reason: such a check would fail for what the server never claimed."""
+    presupposes = {r["id"]: r.get("onlyWith", []) for r in spec.requirements()}
+    reasons = {}
+    for check in checks:
+        absent = sorted({c for req in check.requirements for c in presupposes[req] if c not in certified})
+        if absent:
+            reasons[check.id] = f"not applicable: {', '.join(check.requirements)} applies only with {', '.join(absent)}"
+    return reasons
 
 
 def _result(

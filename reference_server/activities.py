@@ -24,7 +24,7 @@ from . import problems, taxonomy
 from .availability import date_parameter, local_midnight
 from .bookings import conflict, require_persona
 from .idempotency import create_once
-from .pagination import page_body
+from .pagination import page_response
 from .routing import Call, Handler, json_response
 from .storage import activities, facilities, registrations, units
 from .timestamps import record_timestamp, utc_text
@@ -83,19 +83,14 @@ def list_activities(call: Call) -> Response:
     if "from" in query:
         conditions.append(activities.c.start_at >= local_midnight(date_parameter(query["from"], "from")))
     if "to" in query:
-        conditions.append(activities.c.start_at < local_midnight(date_parameter(query["to"], "to") + timedelta(days=1)))
+        last = date_parameter(query["to"], "to")
+        if not call.settings.fault_active("activities-to-date-exclusive"):
+            last += timedelta(days=1)  # to is inclusive: up to the midnight that ends it
+        conditions.append(activities.c.start_at < local_midnight(last))
     with call.services.storage.read() as conn:
         rows = conn.execute(_select().where(*conditions).order_by(activities.c.start_at, activities.c.id)).all()
         counts = _counts(conn, [r.id for r in rows])
-    return json_response(
-        page_body(
-            rows,
-            lambda r: _activity_json(r, counts, call),
-            limit=query["limit"],
-            page=query["page"],
-            settings=call.settings,
-        )
-    )
+    return page_response(call, rows, lambda r: _activity_json(r, counts, call))
 
 
 def _activity(conn: Connection, activity_id: str, *, lock: bool = False) -> Row[Any]:
@@ -170,7 +165,7 @@ def create_registration(call: Call) -> Response:
                 registrations.c.status.in_(LIVE),
             )
         ).first()
-        if mine is not None:
+        if mine is not None and not settings.fault_active("duplicate-registration-accepted"):
             raise conflict("already-registered", f"You are already registered for {activity.name} ({mine.id}).")
         full = seen_full if racy else _registered_count(conn, activity_id) >= activity.capacity
         if full and not wait:
@@ -193,7 +188,7 @@ def create_registration(call: Call) -> Response:
         row = conn.execute(sa.select(registrations).where(registrations.c.id == registration_id)).one()
         return _registration_json(conn, row, call)
 
-    return create_once(call, create, now)
+    return create_once(call, create, now, keyed=not settings.fault_active("registration-idempotency-ignored"))
 
 
 def _own(conn: Connection, call: Call, registration_id: str, *, reading: bool = False) -> Row[Any]:
@@ -213,14 +208,8 @@ def list_registrations(call: Call) -> Response:
             .where(registrations.c.person_id == identity.claim("personId"))
             .order_by(registrations.c.created_at, registrations.c.id)
         ).all()
-        body = page_body(
-            rows,
-            lambda row: _registration_json(conn, row, call),
-            limit=call.query["limit"],
-            page=call.query["page"],
-            settings=call.settings,
-        )
-    return json_response(body)
+        # Rendered while the connection is open: a waiting registration counts those ahead of it.
+        return page_response(call, rows, lambda row: _registration_json(conn, row, call))
 
 
 def get_registration(call: Call) -> Response:

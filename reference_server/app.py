@@ -43,22 +43,29 @@ log = logging.getLogger("reference_server")
 
 
 def _handlers(settings: Settings) -> dict[str, Handler]:
-    handlers = {**core.HANDLERS, **discovery.HANDLERS, **booking_api.HANDLERS, **access_api.HANDLERS}
-    handlers |= payments_api.HANDLERS | activities.HANDLERS | season.HANDLERS
-    handlers |= grants.HANDLERS | attendance.HANDLERS
-    if not settings.production:
-        handlers |= test_interface.HANDLERS | payments_api.TEST_HANDLERS
-    return handlers
+    """The handlers of the operations this instance implements: those of its classes, and of the
+    operations that presuppose other classes (`x-only-with`) only when it implements those too."""
+    every = {**core.HANDLERS, **discovery.HANDLERS, **booking_api.HANDLERS, **access_api.HANDLERS}
+    every |= payments_api.HANDLERS | payments_api.TEST_HANDLERS | activities.HANDLERS | season.HANDLERS
+    every |= grants.HANDLERS | attendance.HANDLERS | test_interface.HANDLERS
+    return {
+        op.operation_id: every[op.operation_id]
+        for op in spec.operations()
+        if op.operation_id in every and all(settings.implements(c) for c in (op.conformance_class, *op.only_with))
+    }
 
 
 def _served_classes(handlers: dict[str, Handler]) -> tuple[str, ...]:
-    """The classes whose every operation has a handler here, in the standard's order."""
-    served = []
-    for cls in spec.class_ids():
-        ids = {op.operation_id for op in spec.operations() if op.conformance_class == cls}
-        if ids and ids <= set(handlers):
-            served.append(cls)
-    return tuple(served)
+    """The classes whose every operation has a handler here, in the standard's order; an operation
+    that presupposes other classes counts only when those are served too."""
+    ops = spec.operations()
+
+    def complete(cls: str, served: set[str]) -> bool:
+        ids = {op.operation_id for op in ops if op.conformance_class == cls and set(op.only_with) <= served}
+        return bool(ids) and ids <= set(handlers)
+
+    unconditional = {cls for cls in spec.class_ids() if complete(cls, set())}
+    return tuple(cls for cls in spec.class_ids() if cls in unconditional and complete(cls, unconditional))
 
 
 async def _http_exception(settings: Settings, request: Request, exc: Exception) -> Response:

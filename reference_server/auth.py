@@ -157,7 +157,11 @@ def authenticate(
     if header is None:
         if anonymous_allowed:
             return None
-        raise problems.unauthorized("This operation needs a Bearer token.", token_presented=False)
+        refusal = problems.unauthorized("This operation needs a Bearer token.", token_presented=False)
+        if settings.fault_active("missing-token-without-challenge"):
+            # A hand-written "no user, 401" that forgets the challenge the token library adds to its own errors.
+            refusal.headers.pop("WWW-Authenticate")
+        raise refusal
     scheme, _, token = header.strip().partition(" ")
     try:
         if scheme.lower() != "bearer" or not token.strip():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from . import problems
@@ -40,10 +41,17 @@ def local_midnight(day: date) -> datetime:
 
 def local_instant(day: date, hhmm: str, settings: Settings) -> datetime:
     """The UTC instant of local time `hhmm` on `day` (`24:00` is the next day's midnight)."""
+    return _local_instant(day, hhmm, settings.fault_active("dst-slot-shifted"))
+
+
+@lru_cache(maxsize=8192)
+def _local_instant(day: date, hhmm: str, dst_slot_shifted: bool) -> datetime:
+    """Remembered: availability asks for the same few times of the same days over and over, and
+    the answer (a time-zone conversion of constants) can never change."""
     if hhmm == "24:00":
         return local_midnight(day + timedelta(days=1))
     hours, minutes = (int(part) for part in hhmm.split(":"))
-    if settings.fault_active("dst-slot-shifted"):
+    if dst_slot_shifted:
         # The offset is taken once, at the day's midnight, and the hours added to it: right on
         # every day except the two when the clocks change during the night.
         offset = datetime.combine(day, time(0), tzinfo=STOCKHOLM).utcoffset() or timedelta(0)

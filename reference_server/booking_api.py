@@ -20,6 +20,7 @@ from .problems import FieldError
 from .routing import Call, Handler, json_response
 from .storage import bookings
 from .timestamps import parse_instant, utc_text
+from .unit_calendar import read_calendar
 
 MAX_RANGE_DAYS = 31
 MAX_BOOKING = timedelta(days=31)
@@ -36,7 +37,7 @@ def _place(call: Call) -> b.Place:
 
 def get_unit_booking_terms(call: Call) -> Response:
     place = _place(call)
-    return json_response(terms_json(place.unit_id, place.terms))
+    return json_response(terms_json(place.unit_id, place.terms, call.settings))
 
 
 def _date_range(call: Call) -> tuple[date, date]:
@@ -55,32 +56,20 @@ def _interval(start: datetime, end: datetime, **extra: str) -> dict[str, str]:
 
 
 def get_unit_availability(call: Call) -> Response:
-    """One read of the clock and one read transaction: this is the hottest query of the class."""
+    """The hottest query of the class: one connection, clock included (see unit_calendar.py)."""
     first, last = _date_range(call)
-    settings, now = call.settings, call.now()
+    settings = call.settings
     lower, upper = local_midnight(first), local_midnight(last + timedelta(days=1))
     unit_id = call.path["unitId"]
-    with call.services.storage.read() as conn:
-        place = b.load_place(conn, unit_id, with_terms=False)
-        if place is None:
-            raise problems.not_found(f"No unit with id {unit_id}.")
-        taken = conn.execute(
-            sa.select(bookings.c.start_at, bookings.c.end_at).where(
-                bookings.c.unit_id == unit_id,
-                bookings.c.start_at < upper,
-                bookings.c.end_at > lower,
-                b.blocking_condition(now, settings),
-            )
-        ).all()
-        periods = b.blocked(conn, unit_id, lower, upper, settings)
-    opened = clip(open_intervals(place.opening_hours, first, last, settings), lower, upper)
-    busy = [(s, e, "booking") for s, e in clip(((r.start_at, r.end_at) for r in taken), lower, upper)]
-    busy += [(s, e, "blocked") for s, e in clip(((p.start_at, p.end_at) for p in periods), lower, upper)]
-    busy.sort()
-    free = clip(subtract(opened, ((s, e) for s, e, _ in busy)), max(lower, now), upper)
+    calendar = read_calendar(call.services.storage, unit_id, lower, upper, settings)
+    if calendar is None:
+        raise problems.not_found(f"No unit with id {unit_id}.")
+    opened = clip(open_intervals(calendar.opening_hours, first, last, settings), lower, upper)
+    busy = sorted((max(s, lower), min(e, upper), kind) for s, e, kind in calendar.busy if max(s, lower) < min(e, upper))
+    free = clip(subtract(opened, ((s, e) for s, e, _ in busy)), max(lower, calendar.now), upper)
     return json_response(
         {
-            "unitId": place.unit_id,
+            "unitId": calendar.unit_id,
             "from": first.isoformat(),
             "to": last.isoformat(),
             "timeZone": "Europe/Stockholm",
@@ -123,13 +112,13 @@ def create_booking(call: Call) -> Response:
             conn,
             identity,
             slot,
-            confirm=body.get("confirm", False),
+            confirm=body.get("confirm", False) and not settings.fault_active("confirm-flag-ignored"),
             note=body.get("note"),
             now=now,
             settings=settings,
         )
 
-    return create_once(call, create, now)
+    return create_once(call, create, now, keyed=not settings.fault_active("idempotency-ignored"))
 
 
 def list_bookings(call: Call) -> Response:

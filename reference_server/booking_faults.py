@@ -14,6 +14,12 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "The overlap check runs in its own transaction before the insert, without a lock: simultaneous "
         "requests for one slot all see it free and all get 201.",
     ),
+    (
+        "overlap-check-misses-earlier-start",
+        ("BOOK-004",),
+        "The overlap check only asks whether the new booking starts inside an existing one: a booking that starts "
+        "earlier and runs into another, or encloses it, is accepted.",
+    ),
     ("hold-never-expires", ("BOOK-003",), "A held booking stays held forever; holdExpiresAt is only shown."),
     (
         "expired-hold-still-blocks",
@@ -23,7 +29,7 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "idempotency-ignored",
         ("BOOK-011",),
-        "The Idempotency-Key header is required but never looked at: a retried create is executed again.",
+        "POST /bookings requires the Idempotency-Key header but never looks at it: a retried booking is made again.",
     ),
     (
         "idempotency-key-reuse-accepted",
@@ -131,5 +137,73 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "season-deadline-ignored",
         ("SEAS-002",),
         "Season applications are accepted after the application deadline.",
+    ),
+    (
+        "confirm-flag-ignored",
+        ("BOOK-002",),
+        "The confirm field of a new booking is never read: every booking is created held, and a customer who "
+        "asked for an immediate confirmation holds a booking that later expires.",
+    ),
+    (
+        "booking-terms-omit-late-fee",
+        ("BOOK-013",),
+        "GET /units/{unitId}/booking-terms gives the free-cancellation deadline but leaves lateFeePercent out.",
+    ),
+    (
+        "door-code-for-held-bookings",
+        ("ACC-001",),
+        "The door code is issued when a booking is created, so a held, unconfirmed booking already has one "
+        "(200 instead of 409).",
+    ),
+    (
+        "door-code-check-open-to-anyone",
+        ("ACC-004",),
+        "POST /access-codes/verify only checks that the caller is authenticated: any citizen or staff member "
+        "can test door codes.",
+    ),
+    (
+        "held-booking-payable",
+        ("PAY-001",),
+        "POST /payments refuses only cancelled and expired bookings: a held, unconfirmed booking is paid.",
+    ),
+    (
+        "payment-idempotency-ignored",
+        ("PAY-005",),
+        "POST /payments requires an Idempotency-Key but never looks at it: a retried payment is run again "
+        "(409 already-paid instead of the first answer), and another body under the same key is a new payment.",
+    ),
+    (
+        "activities-to-date-exclusive",
+        ("ACT-001",),
+        "The to filter of GET /activities is read as midnight at the start of that date, so activities on the "
+        "last day of the range are left out.",
+    ),
+    (
+        "duplicate-registration-accepted",
+        ("ACT-002",),
+        "Nobody checks whether the person is already registered: the same person gets a second place or a "
+        "place in the queue behind their own registration.",
+    ),
+    (
+        "registration-idempotency-ignored",
+        ("ACT-005",),
+        "Activity registrations never look at their Idempotency-Key: a retried registration is run again and "
+        "refused as already-registered instead of returning the first answer.",
+    ),
+    (
+        "season-never-closes",
+        ("SEAS-001",),
+        "A season's status is only changed by the allocation: it still shows open after the application deadline.",
+    ),
+    (
+        "season-allocation-any-municipality",
+        ("SEAS-005",),
+        "The allocation checks the caller's role but not their municipality: any municipality's facility "
+        "administrator can allocate the season.",
+    ),
+    (
+        "season-application-idempotency-ignored",
+        ("SEAS-006",),
+        "Season applications never look at their Idempotency-Key: a retried application is a second application.",
     ),
 )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .money import money_json
+from .settings import Settings
 from .storage import booking_terms
 
 CUSTOMER_CATEGORIES = ("association-youth", "association-adult", "private-person", "company")
@@ -73,8 +74,8 @@ def load_terms(conn: Connection, unit_id: str) -> Terms:
     )
 
 
-def terms_json(unit_id: str, terms: Terms) -> dict[str, Any]:
-    return {
+def terms_json(unit_id: str, terms: Terms, settings: Settings) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "unitId": unit_id,
         "timeZone": "Europe/Stockholm",
         "holdMinutes": terms.hold_minutes,
@@ -90,3 +91,6 @@ def terms_json(unit_id: str, terms: Terms) -> dict[str, Any]:
         },
         "accessMarginMinutes": terms.access_margin_minutes,
     }
+    if settings.fault_active("booking-terms-omit-late-fee"):
+        del body["cancellation"]["lateFeePercent"]  # "the fee is in the PDF of the terms"
+    return body

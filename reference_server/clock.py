@@ -32,6 +32,25 @@ class ClockState:
     frozen: bool
 
 
+def stored_state(offset_us: int | None, frozen_at: datetime | None) -> ClockState:
+    """The clock as the server_clock row stores it; no row (both None) is real time.
+
+    A caller that reads the row inside its own query (see `clock_columns`) gets the very time
+    another worker last set, without a transaction of its own for the clock.
+    """
+    if frozen_at is not None:
+        return ClockState(frozen_at, True)
+    return ClockState(real_now() + (offset_us or 0) * _MICROSECOND, False)
+
+
+def clock_columns() -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[datetime]]:
+    """offset_us and frozen_at as scalar subqueries, to read the clock in the same statement as other data."""
+    return (
+        sa.select(server_clock.c.offset_us).where(server_clock.c.id == 1).scalar_subquery(),
+        sa.select(server_clock.c.frozen_at).where(server_clock.c.id == 1).scalar_subquery(),
+    )
+
+
 class ServerClock:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
@@ -39,11 +58,7 @@ class ServerClock:
     def state(self) -> ClockState:
         with self._storage.read() as conn:
             row = conn.execute(sa.select(server_clock.c.offset_us, server_clock.c.frozen_at)).first()
-        if row is None:
-            return ClockState(real_now(), False)
-        if row.frozen_at is not None:
-            return ClockState(row.frozen_at, True)
-        return ClockState(real_now() + row.offset_us * _MICROSECOND, False)
+        return stored_state(None, None) if row is None else stored_state(row.offset_us, row.frozen_at)
 
     def now(self) -> datetime:
         return self.state().now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.responses import Response
@@ -14,6 +15,7 @@ from .timestamps import utc_text
 
 SUPPLIER = "BoB stewardship body"
 PRODUCT = "bokbid reference server"
+DEFAULT_SESSION = timedelta(hours=1)  # only under the fault me-expiry-of-session
 
 
 def get_api_info(call: Call) -> Response:
@@ -35,8 +37,16 @@ def get_conformance(call: Call) -> Response:
 def get_me(call: Call) -> Response:
     identity = call.identity
     assert identity is not None  # the operation's security requires a token
-    body = {"persona": identity.persona, "subject": identity.subject, **identity.claims}
-    body["expiresAt"] = utc_text(identity.expires_at)
+    claims = identity.claims
+    if call.settings.fault_active("me-drops-organisation-claims"):
+        # Read back from the person record, which knows nothing of the organisation the token speaks for.
+        claims = {name: value for name, value in claims.items() if name not in ("organisationId", "role")}
+    body = {"persona": identity.persona, "subject": identity.subject, **claims}
+    expires_at = identity.expires_at
+    if call.settings.fault_active("me-expiry-of-session"):
+        # The expiry of a sliding session kept beside the token, renewed by every request, not the token's own.
+        expires_at = call.now() + DEFAULT_SESSION
+    body["expiresAt"] = utc_text(expires_at)
     return json_response(body)
 
 

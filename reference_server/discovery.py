@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.responses import Response
 
@@ -20,7 +19,7 @@ from .organisations import (
     organisation_json,
     representative_json,
 )
-from .pagination import page_body
+from .pagination import page_response
 from .problems import FieldError
 from .routing import Call, Handler, json_response
 from .search import FacilityQuery, Hit, search_facilities, search_organisations
@@ -28,25 +27,23 @@ from .settings import Settings
 from .timestamps import parse_instant
 
 STAFF_PERSONAS = ("facility-administrator", "case-officer")
-T = TypeVar("T")
-
-
-def _page(call: Call, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> Response:
-    return json_response(
-        page_body(items, render, limit=call.query["limit"], page=call.query["page"], settings=call.settings)
-    )
 
 
 def _activity_type_error(call: Call) -> FieldError | None:
     """The schema only checks the shape of an id; the taxonomy decides whether it exists."""
     wanted = call.query.get("activityType")
+    if call.settings.fault_active("unknown-activity-type-empty-result"):
+        return None  # an unknown type simply matches nothing
     if wanted is not None and wanted not in taxonomy.known_ids():
         return FieldError("query", f"'{wanted}' is not an activity type of the taxonomy", name="activityType")
     return None
 
 
 def list_activity_types(call: Call) -> Response:
-    return _page(call, spec.activity_types(), dict)
+    if call.settings.fault_active("activity-types-without-parent"):
+        # A flat code list, as the supplier's own activity table has no hierarchy.
+        return page_response(call, spec.activity_types(), lambda t: {k: v for k, v in t.items() if k != "parentId"})
+    return page_response(call, spec.activity_types(), dict)
 
 
 def _facility_query(call: Call) -> FacilityQuery:
@@ -76,21 +73,31 @@ def _facility_query(call: Call) -> FacilityQuery:
         open_at=open_at,
         accessibility=tuple(query.get("accessibility", ())),
         q=query.get("q"),
+        min_capacity=query.get("minCapacity"),
     )
 
 
 def list_facilities(call: Call) -> Response:
     search = _facility_query(call)
+    settings = call.settings
+    municipality_code, ownership = call.query.get("municipalityCode"), call.query.get("ownership")
+    if settings.fault_active("municipality-filter-ignored"):
+        municipality_code = None  # an installation for one municipality never reads the parameter
+    if ownership == "owned" and settings.fault_active("ownership-owned-not-filtered"):
+        ownership = None  # only 'rented' was thought of as a filter; 'owned' is taken for the default
     with call.services.storage.read() as conn:
-        candidates = load_facilities(
-            conn, municipality_code=call.query.get("municipalityCode"), ownership=call.query.get("ownership")
-        )
-    hits = search_facilities(candidates, search, call.settings)
+        candidates = load_facilities(conn, municipality_code=municipality_code, ownership=ownership)
+    if (municipality_code or ownership) and settings.fault_active("database-filter-skips-search-filters"):
+        search = FacilityQuery()  # the database-only path: the in-memory filters are never applied
+    hits = search_facilities(candidates, search, settings)
 
     def render(hit: Hit) -> dict[str, Any]:
-        return facility_json(hit.facility, call.settings, distance_meters=hit.distance_m)
+        body = facility_json(hit.facility, settings, distance_meters=hit.distance_m)
+        if settings.fault_active("facility-list-without-units"):
+            body["units"] = []  # the list view never loads units; only GET /facilities/{id} does
+        return body
 
-    return _page(call, hits, render)
+    return page_response(call, hits, render)
 
 
 def _facility_or_404(call: Call) -> Facility:
@@ -107,7 +114,14 @@ def get_facility(call: Call) -> Response:
 
 
 def list_facility_units(call: Call) -> Response:
-    return _page(call, _facility_or_404(call).units, lambda unit: unit_json(unit, call.settings))
+    if call.settings.fault_active("unknown-facility-units-empty"):
+        # Units queried by facilityId alone: an unknown facility just has none.
+        with call.services.storage.read() as conn:
+            facility = load_facility(conn, call.path["facilityId"])
+        units = facility.units if facility else ()
+    else:
+        units = _facility_or_404(call).units
+    return page_response(call, units, lambda unit: unit_json(unit, call.settings))
 
 
 def get_unit(call: Call) -> Response:
@@ -123,11 +137,14 @@ def list_organisations(call: Call) -> Response:
     error = _activity_type_error(call)
     if error:
         raise problems.validation_error([error])
+    organisation_type = call.query.get("type")
+    if call.settings.fault_active("organisation-type-filter-ignored"):
+        organisation_type = None  # accepted by the schema, never passed on to the query
     with call.services.storage.read() as conn:
         candidates = load_organisations(
             conn,
             municipality_code=call.query.get("municipalityCode"),
-            organisation_type=call.query.get("type"),
+            organisation_type=organisation_type,
         )
     found = search_organisations(
         candidates,
@@ -135,7 +152,7 @@ def list_organisations(call: Call) -> Response:
         q=call.query.get("q"),
         settings=call.settings,
     )
-    return _page(call, found, lambda o: organisation_json(o, call.settings))
+    return page_response(call, found, lambda o: organisation_json(o, call.settings))
 
 
 def get_organisation(call: Call) -> Response:
@@ -190,7 +207,7 @@ def list_organisation_representatives(call: Call) -> Response:
             f"Only staff of municipality {organisation.municipality_code} and the organisation's own "
             "representatives may read its representatives."
         )
-    return _page(call, people, lambda p: representative_json(p, call.settings))
+    return page_response(call, people, lambda p: representative_json(p, call.settings))
 
 
 HANDLERS: dict[str, Handler] = {

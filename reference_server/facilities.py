@@ -6,15 +6,15 @@ GET /facilities/{id}/units, so the two views of the same units agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from . import opening_hours
+from .rows import record
 from .settings import Settings
 from .storage import facilities, units
 from .timestamps import record_timestamp
@@ -54,42 +54,6 @@ class Facility:
     updated_at: datetime
 
 
-def _unit(row: Row[Any]) -> Unit:
-    return Unit(
-        id=row.id,
-        facility_id=row.facility_id,
-        name=row.name,
-        description=row.description,
-        activity_types=row.activity_types,
-        accessibility=row.accessibility,
-        amenities=row.amenities,
-        capacity=row.capacity,
-        area_square_meters=row.area_square_meters,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _facility(row: Row[Any], its_units: Sequence[Unit]) -> Facility:
-    return Facility(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        municipality_code=row.municipality_code,
-        address=row.address,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        ownership=row.ownership,
-        accessibility=row.accessibility,
-        amenities=row.amenities,
-        activity_types=row.activity_types,
-        opening_hours=row.opening_hours,
-        units=tuple(its_units),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 def load_facilities(
     conn: Connection, *, municipality_code: str | None = None, ownership: str | None = None
 ) -> list[Facility]:
@@ -104,8 +68,8 @@ def load_facilities(
     by_facility: dict[str, list[Unit]] = {}
     unit_rows = conn.execute(sa.select(units).where(units.c.facility_id.in_(chosen)).order_by(units.c.name, units.c.id))
     for unit_row in unit_rows:
-        by_facility.setdefault(unit_row.facility_id, []).append(_unit(unit_row))
-    return [_facility(row, by_facility.get(row.id, [])) for row in rows]
+        by_facility.setdefault(unit_row.facility_id, []).append(record(Unit, unit_row))
+    return [record(Facility, row, units=tuple(by_facility.get(row.id, []))) for row in rows]
 
 
 def load_facility(conn: Connection, facility_id: str) -> Facility | None:
@@ -115,12 +79,12 @@ def load_facility(conn: Connection, facility_id: str) -> Facility | None:
     unit_rows = conn.execute(
         sa.select(units).where(units.c.facility_id == facility_id).order_by(units.c.name, units.c.id)
     )
-    return _facility(row, [_unit(r) for r in unit_rows])
+    return record(Facility, row, units=tuple(record(Unit, r) for r in unit_rows))
 
 
 def load_unit(conn: Connection, unit_id: str) -> Unit | None:
     row = conn.execute(sa.select(units).where(units.c.id == unit_id)).first()
-    return None if row is None else _unit(row)
+    return None if row is None else record(Unit, row)
 
 
 def _number(value: float) -> float | int:

@@ -77,6 +77,11 @@ _CATALOGUE = (
         "/conformance also lists 'bookings', which is not a class of the standard.",
     ),
     Fault(
+        "min-capacity-sums-units",
+        ("DISC-015",),
+        "minCapacity compares the sum of a facility's unit capacities, so two halls of 20 match a group of 30.",
+    ),
+    Fault(
         "radius-ignored",
         ("DISC-005",),
         "near/radius does not filter (distanceMeters is still given and results still sorted by distance).",
@@ -197,6 +202,95 @@ _CATALOGUE = (
         ("CORE-024",),
         "Facility names and descriptions are stored in Latin-1: Sámi letters, emoji and other text outside it come "
         "back as '?'.",
+    ),
+    # --- core, discovery and test interface: one fault for each requirement no other fault breaks -----------
+    Fault(
+        "unknown-facility-units-empty",
+        ("CORE-006",),
+        "GET /facilities/{id}/units looks units up by facilityId alone: an unknown facility gives 200 with an "
+        "empty list instead of 404.",
+    ),
+    Fault(
+        "me-drops-organisation-claims",
+        ("CORE-012",),
+        "GET /me is built from the person record: an organisation representative's organisationId and role are "
+        "left out.",
+    ),
+    Fault(
+        "facility-list-without-units",
+        ("DISC-001",),
+        "GET /facilities never loads units: every listed facility has an empty units array "
+        "(GET /facilities/{id} has them).",
+    ),
+    Fault(
+        "municipality-filter-ignored",
+        ("DISC-003",),
+        "municipalityCode is accepted but ignored (a single-municipality installation): every facility is returned.",
+    ),
+    Fault(
+        "accessibility-any-feature",
+        ("DISC-007",),
+        "accessibility with several features returns facilities having any of them instead of all of them.",
+    ),
+    Fault(
+        "ownership-owned-not-filtered",
+        ("DISC-009",),
+        "Only ownership=rented filters; ownership=owned is taken for the default and also returns rented premises.",
+    ),
+    Fault(
+        "database-filter-skips-search-filters",
+        ("DISC-010",),
+        "With municipalityCode or ownership the search takes a database-only path, and activityType, openAt, "
+        "accessibility, q and near are not applied.",
+    ),
+    Fault(
+        "unknown-activity-type-empty-result",
+        ("DISC-011",),
+        "An activityType that is not in the taxonomy gives 200 with no results instead of 400.",
+    ),
+    Fault(
+        "activity-types-without-parent",
+        ("DISC-012",),
+        "GET /activity-types serves the taxonomy as a flat list: parentId is left out of every type.",
+    ),
+    Fault(
+        "organisation-type-filter-ignored",
+        ("DISC-013",),
+        "The type filter of GET /organisations is accepted but ignored: companies and associations all come back.",
+    ),
+    Fault(
+        "fixture-ids-omit-units",
+        ("TEST-002",),
+        "POST /test/fixtures creates units but returns ids only for persons, organisations and facilities.",
+    ),
+    Fault(
+        "incomplete-token-claims-accepted",
+        ("TEST-005",),
+        "POST /test/tokens requires only the claim the subject is made of: an organisation representative without "
+        "organisationId or role, or a system client without scopes, still gets a token.",
+    ),
+    Fault(
+        "reset-keeps-payment-provider",
+        ("TEST-010",),
+        "POST /test/reset leaves the simulated payment provider's outcome in place instead of settling again.",
+    ),
+    # --- one fault for each check that no fault above made fail -----------------------------------------------
+    Fault(
+        "missing-token-without-challenge",
+        ("CORE-010",),
+        "A request without a token to an operation that needs one gets a 401 problem but no WWW-Authenticate "
+        "challenge; only rejected tokens get one.",
+    ),
+    Fault(
+        "me-expiry-of-session",
+        ("CORE-012",),
+        "GET /me reports expiresAt as the server time plus the default token lifetime (as for a sliding session), "
+        "not the expiry the token carries.",
+    ),
+    Fault(
+        "pending-completion-always-settles",
+        ("TEST-010",),
+        "POST /test/payments/{paymentId}/complete settles the pending payment whatever outcome it is given.",
     ),
 )
 

@@ -103,4 +103,60 @@ GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("GRANT-012",),
         "A kommunkod is only checked for four digits: 9999 is accepted in filters and programme fixtures.",
     ),
+    (
+        "grant-programmes-need-login",
+        ("GRANT-001",),
+        "GET /grant-programmes and GET /grant-programmes/{programmeId} answer 401 to anonymous callers.",
+    ),
+    (
+        "rule-bounds-not-compared",
+        ("GRANT-013",),
+        "Programme fixtures check the rule periods' dates only: participantAge or a weekly limit with min above max "
+        "is accepted.",
+    ),
+    (
+        "motivation-short-personnummer-accepted",
+        ("GRANT-008",),
+        "The motivation is searched for twelve-digit personnummer only: YYMMDD-NNNN passes into the register.",
+    ),
+    (
+        "payout-skips-partly-approved",
+        ("GRANT-009",),
+        "A payout batch selects decisions with the outcome approved only: partly-approved amounts are never paid.",
+    ),
+    (
+        "attachment-digest-of-base64",
+        ("GRANT-011",),
+        "An attachment's sizeBytes and sha256 are computed over the base64 text sent, not over the decoded file.",
+    ),
+    (
+        "attendance-from-other-municipality-accepted",
+        ("ATT-001",),
+        "An organisation of another municipality may report attendance to a programme (no 403).",
+    ),
+    (
+        "dak-organisation-number-unchecked",
+        ("ATT-002",),
+        "A DAK file's organisationsnummer is not compared with the caller's organisation (JSON reports still are).",
+    ),
+    (
+        "report-sessions-readable-by-anyone",
+        ("ATT-011",),
+        "GET /attendance-reports/{reportId}/sessions skips the access check: any authenticated caller reads them.",
+    ),
+    (
+        "dak-export-python-booleans",
+        ("ATT-012",),
+        "The DAK export writes Handikapp and Naervarande as True/False (Python's str), which the XSD refuses.",
+    ),
+    (
+        "calculated-amount-copies-requested",
+        ("ATT-014",),
+        "An application listing attendance reports gets calculatedAmount = requestedAmount, not the reports' sum.",
+    ),
+    (
+        "dak-import-capped-at-5000-sessions",
+        ("ATT-015",),
+        "A DAK file with more than 5,000 sessions is refused with 400.",
+    ),
 )

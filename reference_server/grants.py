@@ -26,7 +26,7 @@ from . import problems
 from .auth import Identity
 from .grant_periods import application_period
 from .organisations import load_organisation, load_representatives
-from .pagination import page_body
+from .pagination import page_response
 from .problems import FieldError, Problem
 from .routing import Call, Handler, json_response
 from .storage import (
@@ -46,6 +46,15 @@ WITHDRAWABLE = ("draft", "submitted", "under-review")
 
 def conflict(code: str, detail: str) -> Problem:
     return Problem(409, code, detail)
+
+
+def narrowed(query: sa.Select[Any], call: Call, filters: dict[str, sa.ColumnElement[Any]]) -> sa.Select[Any]:
+    """`query` cut down by each filter the caller gave (query parameter → the column it must equal):
+    the list operations' filters combine with AND, and an absent one selects everything."""
+    for name, column in filters.items():
+        if name in call.query:
+            query = query.where(column == call.query[name])
+    return query
 
 
 def municipality_filter_error(call: Call) -> None:
@@ -79,27 +88,25 @@ def load_programme(conn: Connection, programme_id: str) -> Row[Any] | None:
     return conn.execute(sa.select(grant_programmes).where(grant_programmes.c.id == programme_id)).first()
 
 
+def _programmes_readable(call: Call) -> None:
+    """Programmes are public (GRANT-001); the faulty supplier put them behind the login like the rest of the API."""
+    if call.identity is None and call.settings.fault_active("grant-programmes-need-login"):
+        raise problems.unauthorized("Log in to read grant programmes.", token_presented=False)
+
+
 def list_grant_programmes(call: Call) -> Response:
+    _programmes_readable(call)
     municipality_filter_error(call)
-    query = sa.select(grant_programmes).order_by(grant_programmes.c.name, grant_programmes.c.id)
-    if "municipalityCode" in call.query:
-        query = query.where(grant_programmes.c.municipality_code == call.query["municipalityCode"])
-    if "kind" in call.query:
-        query = query.where(grant_programmes.c.kind == call.query["kind"])
+    g = grant_programmes
+    query = sa.select(g).order_by(g.c.name, g.c.id)
+    query = narrowed(query, call, {"municipalityCode": g.c.municipality_code, "kind": g.c.kind})
     with call.services.storage.read() as conn:
         rows = list(conn.execute(query))
-    return json_response(
-        page_body(
-            rows,
-            lambda r: programme_json(r, call),
-            limit=call.query["limit"],
-            page=call.query["page"],
-            settings=call.settings,
-        )
-    )
+    return page_response(call, rows, lambda r: programme_json(r, call))
 
 
 def get_grant_programme(call: Call) -> Response:
+    _programmes_readable(call)
     with call.services.storage.read() as conn:
         row = load_programme(conn, call.path["programmeId"])
     if row is None:
@@ -119,6 +126,18 @@ def may_read(identity: Identity, organisation_id: str, municipality_code: str, s
     if identity.persona == "case-officer":
         return identity.claim("municipalityCode") == municipality_code
     return False
+
+
+def listable(call: Call, table: sa.Table, what: str) -> sa.ColumnElement[bool]:
+    """The rows of `table` the caller may list, by the same parties as `may_read`: an organisation's
+    representatives see its own, case officers their municipality's; anyone else 403."""
+    identity = call.identity
+    assert identity is not None  # the operation's security requires a token
+    if identity.persona == "organisation-representative":
+        return table.c.organisation_id == identity.claim("organisationId")
+    if identity.persona == "case-officer":
+        return table.c.municipality_code == identity.claim("municipalityCode")
+    raise problems.forbidden(f"Only organisation representatives and case officers see {what}.")
 
 
 def require_grant_role(call: Call, organisation_id: str | None = None) -> Identity:
@@ -268,6 +287,8 @@ def create_grant_application(call: Call) -> Response:
             )
         report_ids = list(body.get("attendanceReportIds", []))
         calculated = _report_amounts(conn, report_ids, organisation_id, programme.id) if report_ids else None
+        if calculated is not None and call.settings.fault_active("calculated-amount-copies-requested"):
+            calculated = body["requestedAmount"]  # the reports checked for ownership, their amounts never summed
         application_id = str(uuid.uuid4())
         conn.execute(
             grant_applications.insert().values(
@@ -289,38 +310,14 @@ def create_grant_application(call: Call) -> Response:
         return _respond(conn, application_id, call, 201)
 
 
-def _visible(call: Call) -> sa.ColumnElement[bool]:
-    identity = call.identity
-    assert identity is not None
-    if identity.persona == "organisation-representative":
-        return grant_applications.c.organisation_id == identity.claim("organisationId")
-    if identity.persona == "case-officer":
-        return grant_applications.c.municipality_code == identity.claim("municipalityCode")
-    raise problems.forbidden("Only organisation representatives and case officers see grant applications.")
-
-
 def list_grant_applications(call: Call) -> Response:
-    query = (
-        sa.select(grant_applications)
-        .where(_visible(call))
-        .order_by(grant_applications.c.created_at, grant_applications.c.id)
-    )
-    if "status" in call.query:
-        query = query.where(grant_applications.c.status == call.query["status"])
-    if "programmeId" in call.query:
-        query = query.where(grant_applications.c.programme_id == call.query["programmeId"])
+    a = grant_applications
+    query = sa.select(a).where(listable(call, a, "grant applications")).order_by(a.c.created_at, a.c.id)
+    query = narrowed(query, call, {"status": a.c.status, "programmeId": a.c.programme_id})
     with call.services.storage.read() as conn:
         rows = list(conn.execute(query))
         attached = _attachments(conn, [r.id for r in rows])
-    return json_response(
-        page_body(
-            rows,
-            lambda r: application_json(r, attached[r.id], call),
-            limit=call.query["limit"],
-            page=call.query["page"],
-            settings=call.settings,
-        )
-    )
+    return page_response(call, rows, lambda r: application_json(r, attached[r.id], call))
 
 
 def get_grant_application(call: Call) -> Response:
@@ -401,7 +398,10 @@ def _decision_errors(body: dict[str, Any], requested: int, call: Call) -> list[F
                 "rejected": "0",
             }[outcome]
             errors.append(FieldError("body", f"an outcome of {outcome} needs an amount {rule}", pointer="/amount"))
-    if personal_identity_numbers_in(body["motivation"]):
+    found = personal_identity_numbers_in(body["motivation"])
+    if call.settings.fault_active("motivation-short-personnummer-accepted"):
+        found = [n for n in found if len(n) == 12]  # only the twelve-digit form was thought of
+    if found:
         errors.append(
             FieldError(
                 "body", "the motivation is published and may hold no personal identity number", pointer="/motivation"
@@ -447,14 +447,16 @@ def add_grant_application_attachment(call: Call) -> Response:
             .select_from(grant_attachments)
             .where(grant_attachments.c.application_id == row.id)
         ).scalar_one()
+        # The faulty supplier describes the request's base64 text instead of the file it encodes.
+        described = body["content"].encode() if call.settings.fault_active("attachment-digest-of-base64") else content
         values = {
             "id": str(uuid.uuid4()),
             "application_id": row.id,
             "position": position,
             "file_name": body["fileName"],
             "media_type": body["mediaType"],
-            "size_bytes": len(content),
-            "sha256": hashlib.sha256(content).hexdigest(),
+            "size_bytes": len(described),
+            "sha256": hashlib.sha256(described).hexdigest(),
             "content": content,
             "created_at": now,
         }
@@ -477,11 +479,15 @@ def list_grant_decisions(call: Call) -> Response:
         .where(a.c.decision_id.is_not(None))
         .order_by(a.c.decided_at.desc(), a.c.decision_id)
     )
-    for name, column in (("municipalityCode", a.c.municipality_code), ("programmeId", a.c.programme_id)):
-        if name in call.query:
-            query = query.where(column == call.query[name])
-    if "organisationId" in call.query:
-        query = query.where(a.c.organisation_id == call.query["organisationId"])
+    query = narrowed(
+        query,
+        call,
+        {
+            "municipalityCode": a.c.municipality_code,
+            "programmeId": a.c.programme_id,
+            "organisationId": a.c.organisation_id,
+        },
+    )
     with call.services.storage.read() as conn:
         rows = list(conn.execute(query))
         leaked = (
@@ -511,9 +517,7 @@ def list_grant_decisions(call: Call) -> Response:
             entry["contact"] = f"{contact.given_name} {contact.family_name}, {contact.personal_identity_number}"
         return entry
 
-    return json_response(
-        page_body(rows, render, limit=call.query["limit"], page=call.query["page"], settings=call.settings)
-    )
+    return page_response(call, rows, render)
 
 
 # --- payouts --------------------------------------------------------------------------------------
@@ -548,6 +552,8 @@ def _payable(conn: Connection, code: str, call: Call) -> list[Row[Any]]:
         .order_by(a.c.decided_at, a.c.id)
         .with_for_update(of=a)
     )
+    if call.settings.fault_active("payout-skips-partly-approved"):
+        query = query.where(a.c.decision_outcome == "approved")  # "decided to pay" read as "approved"
     if call.settings.fault_active("payout-exported-twice"):
         # Selected by outcome, not by whether a batch already holds it.
         return list(conn.execute(query.where(a.c.status.in_(("decided", "paid")))))

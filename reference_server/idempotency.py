@@ -41,17 +41,24 @@ def _fingerprint(call: Call) -> str:
 
 
 def create_once(
-    call: Call, create: Callable[[Connection], dict[str, Any]], now: datetime, status: int = 201
+    call: Call,
+    create: Callable[[Connection], dict[str, Any]],
+    now: datetime,
+    status: int = 201,
+    *,
+    keyed: bool = True,
 ) -> Response:
     """Run `create` in a write transaction unless this key was used before; answer as the first time.
 
     `now` is read by the caller beforehand: nothing inside the transaction may open a second
-    connection, or concurrent creates could exhaust the pool waiting for each other.
+    connection, or concurrent creates could exhaust the pool waiting for each other. `keyed=False`
+    is only for injected faults: the endpoint that passes it never looks at its key, as when a
+    supplier wrote one endpoint without the shared idempotency helper.
     """
     settings = call.settings
     key = call.query[HEADER]
     scope, fingerprint = _scope(call), _fingerprint(call)
-    if settings.fault_active("idempotency-ignored"):
+    if not keyed:
         with call.services.storage.write() as conn:
             return json_response(create(conn), status)
     for attempt in range(3):

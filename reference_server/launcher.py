@@ -25,10 +25,9 @@ from .settings import Settings
 from .storage import Storage
 
 
-def run(host: str, port: int, db: str, workers: int, fault: str | None, production: bool) -> None:
-    settings = Settings(db=db, fault=fault, production=production)
+def run(host: str, port: int, workers: int, settings: Settings) -> None:
     os.environ.update(settings.to_env())
-    storage = Storage(db)
+    storage = Storage(settings.db)
     storage.prepare()
     storage.dispose()
     uvicorn.run(
@@ -65,6 +64,7 @@ def background_server(
     workers: int = 1,
     production: bool = False,
     *,
+    classes: tuple[str, ...] | None = None,
     startup_timeout: float = 20.0,
 ) -> Iterator[str]:
     """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1)."""
@@ -87,6 +87,8 @@ def background_server(
         command += ["--fault", fault]
     if production:
         command.append("--production")
+    if classes is not None:
+        command += ["--classes", ",".join(classes)]
     root = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryFile() as stderr:
         # Its own session, so that a last-resort kill reaches the worker processes too.

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
+from .rows import record
 from .settings import Settings
 from .storage import organisations, persons, representatives
 from .timestamps import record_timestamp
@@ -44,21 +45,6 @@ class Representative:
     personal_identity_number: str
 
 
-def _organisation(row: Row[Any]) -> Organisation:
-    return Organisation(
-        id=row.id,
-        name=row.name,
-        organisation_number=row.organisation_number,
-        type=row.type,
-        municipality_code=row.municipality_code,
-        activity_types=row.activity_types,
-        email=row.email,
-        website=row.website,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 def load_organisations(
     conn: Connection, *, municipality_code: str | None = None, organisation_type: str | None = None
 ) -> list[Organisation]:
@@ -67,12 +53,12 @@ def load_organisations(
         query = query.where(organisations.c.municipality_code == municipality_code)
     if organisation_type is not None:
         query = query.where(organisations.c.type == organisation_type)
-    return [_organisation(row) for row in conn.execute(query)]
+    return [record(Organisation, row) for row in conn.execute(query)]
 
 
 def load_organisation(conn: Connection, organisation_id: str) -> Organisation | None:
     row = conn.execute(sa.select(organisations).where(organisations.c.id == organisation_id)).first()
-    return None if row is None else _organisation(row)
+    return None if row is None else record(Organisation, row)
 
 
 def load_representatives(conn: Connection, organisation_id: str) -> list[Representative]:
@@ -83,18 +69,7 @@ def load_representatives(conn: Connection, organisation_id: str) -> list[Represe
         .where(representatives.c.organisation_id == organisation_id)
         .order_by(representatives.c.position)
     )
-    found = [
-        Representative(
-            person_id=row.id,
-            given_name=row.given_name,
-            family_name=row.family_name,
-            role=row.role,
-            email=row.email,
-            phone=row.phone,
-            personal_identity_number=row.personal_identity_number,
-        )
-        for row in conn.execute(query)
-    ]
+    found = [record(Representative, row, person_id=row.id) for row in conn.execute(query)]
     # Sorted here, not in SQL, so that both databases order names the same way (by code point).
     return sorted(found, key=lambda r: (r.family_name, r.given_name, r.person_id))
 

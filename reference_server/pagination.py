@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from starlette.responses import Response
+
+from .routing import Call, json_response
 from .settings import Settings
 
 T = TypeVar("T")
@@ -31,3 +34,10 @@ def page_body(
         "totalItems": total,
         "totalPages": -(-total // limit),
     }
+
+
+def page_response(call: Call, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> Response:
+    """The page of `items` the call's `limit` and `page` ask for: every list operation answers so."""
+    return json_response(
+        page_body(items, render, limit=call.query["limit"], page=call.query["page"], settings=call.settings)
+    )

@@ -16,7 +16,7 @@ from .auth import Identity
 from .availability import date_parameter, local_midnight
 from .idempotency import create_once
 from .money import money_json
-from .pagination import page_body
+from .pagination import page_body, page_response
 from .problems import FieldError
 from .routing import Call, Handler, json_response
 from .storage import payments
@@ -54,7 +54,9 @@ def create_payment(call: Call) -> Response:
                     "unknown-reference", f"bookingIds/{i}: you have no booking {booking_id}."
                 ) from None
             status = b.status_of(row, now, settings)
-            if status != "confirmed":
+            # The faulty way (held-booking-payable): refuse only what is over, not what is unconfirmed.
+            payable = ("confirmed", "held") if settings.fault_active("held-booking-payable") else ("confirmed",)
+            if status not in payable:
                 raise b.conflict(
                     "invalid-state", f"Booking {booking_id} is {status}; only confirmed bookings are paid."
                 )
@@ -73,7 +75,7 @@ def create_payment(call: Call) -> Response:
         assert row is not None
         return ledger.payment_json(conn, row, settings)
 
-    return create_once(call, create, now)
+    return create_once(call, create, now, keyed=not settings.fault_active("payment-idempotency-ignored"))
 
 
 def list_payments(call: Call) -> Response:
@@ -84,14 +86,7 @@ def list_payments(call: Call) -> Response:
             sa.select(payments).where(_visible(identity)).order_by(payments.c.created_at, payments.c.id)
         ).all()
         # Only the page's payments are rendered (each needs its lines and refunds).
-        body = page_body(
-            rows,
-            lambda row: ledger.payment_json(conn, row, settings),
-            limit=call.query["limit"],
-            page=call.query["page"],
-            settings=settings,
-        )
-    return json_response(body)
+        return page_response(call, rows, lambda row: ledger.payment_json(conn, row, settings))
 
 
 def get_payment(call: Call) -> Response:
@@ -151,7 +146,10 @@ def complete_test_payment(call: Call) -> Response:
         row = ledger.load_payment(conn, payment_id)
         if row is None:
             raise problems.not_found(f"No payment with id {payment_id}.")
-        ledger.complete(conn, row, call.body["outcome"], now)
+        outcome = call.body["outcome"]
+        if call.settings.fault_active("pending-completion-always-settles"):
+            outcome = "settled"  # the hook was written for the happy path and never learnt to decline
+        ledger.complete(conn, row, outcome, now)
         after = ledger.load_payment(conn, payment_id)
         assert after is not None
         return json_response(ledger.payment_json(conn, after, call.settings))

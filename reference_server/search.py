@@ -30,6 +30,7 @@ class FacilityQuery:
     open_at: datetime | None = None
     accessibility: tuple[str, ...] = ()
     q: str | None = None
+    min_capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,22 @@ def _text_matches(q: str, texts: list[str | None], settings: Settings) -> bool:
     return any(needle in t.casefold() for t in texts if t)
 
 
+def _has_accessibility(wanted: tuple[str, ...], present: list[str], settings: Settings) -> bool:
+    """Every listed feature must be there: a wheelchair user asking for a step-free entrance and an
+    accessible toilet is not helped by a facility with only one of them."""
+    if wanted and settings.fault_active("accessibility-any-feature"):
+        return bool(set(wanted) & set(present))  # read like a tag filter: any of the features will do
+    return set(wanted) <= set(present)
+
+
+def _holds(facility: Facility, people: int, settings: Settings) -> bool:
+    """Whether one unit takes `people`: a group books one hall, so two halls of 20 do not hold 30."""
+    capacities = [unit.capacity or 0 for unit in facility.units]
+    if settings.fault_active("min-capacity-sums-units"):
+        return sum(capacities) >= people  # the facility's total, as if every hall could be booked as one
+    return any(capacity >= people for capacity in capacities)
+
+
 def _offered_types(facility: Facility) -> set[str]:
     offered = set(facility.activity_types)
     for unit in facility.units:
@@ -73,7 +90,9 @@ def search_facilities(candidates: list[Facility], query: FacilityQuery, settings
     for facility in candidates:
         if wanted is not None and not wanted & _offered_types(facility):
             continue
-        if not set(query.accessibility) <= set(facility.accessibility):
+        if not _has_accessibility(query.accessibility, facility.accessibility, settings):
+            continue
+        if query.min_capacity is not None and not _holds(facility, query.min_capacity, settings):
             continue
         if query.q is not None and not _text_matches(
             query.q, [facility.name, facility.description, facility.address.get("city")], settings

@@ -422,13 +422,20 @@ def engine_url(db: str) -> sa.URL:
     return url
 
 
+# At most 15 connections per process, as SQLAlchemy's default (5 kept plus 10 overflow), but all
+# 15 kept open between requests: the default closed every connection beyond 5 on return, so
+# under steady concurrency above 5 a request every few opened a new one (for PostgreSQL a new
+# backend process, and its prepared statements lost).
+_POOL = {"pool_size": 15, "max_overflow": 0}
+
+
 def _create_engine(db: str) -> Engine:
     url = engine_url(db)
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, **_POOL)
     if url.database in (None, "", ":memory:"):
         raise ValueError("SQLite needs a file (sqlite:///PATH) so that workers and threads share it")
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_POOL)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -442,10 +449,12 @@ def _create_engine(db: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get("bob_autocommit", False):
+            return  # Storage.read_latest: the driver, left in autocommit mode, runs each statement on its own
         # A writer takes the write lock up front: a deferred transaction that reads and then
         # writes can fail at once with SQLITE_BUSY when another process wrote in between.
-        write = conn.get_execution_options().get("bob_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("bob_write", False) else "BEGIN")
 
     return engine
 
@@ -454,11 +463,27 @@ class Storage:
     def __init__(self, db: str) -> None:
         self.engine = _create_engine(db)
         self._writer = self.engine.execution_options(bob_write=True)
+        # SQLite connections are in the driver's autocommit mode already, and BEGIN is ours (_begin).
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._autocommit = self.engine.execution_options(
+            **({"bob_autocommit": True} if sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A transaction for reads, so that several statements see one consistent state."""
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read_latest(self) -> Iterator[Connection]:
+        """Reads that each see what is committed when they run, with no common snapshot promised.
+
+        For a hot read whose statements need not agree with each other: without a transaction
+        around them there is no BEGIN and COMMIT to send (on PostgreSQL two round trips; at READ
+        COMMITTED a transaction would give each statement a snapshot of its own anyway).
+        """
+        with self._autocommit.connect() as conn:
             yield conn
 
     @contextmanager

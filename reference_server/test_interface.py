@@ -17,7 +17,7 @@ from .fixtures import create_fixtures
 from .organisations import load_organisation, person_exists
 from .problems import FieldError
 from .routing import Call, Handler, json_response
-from .storage import DATA_TABLES, organisations
+from .storage import DATA_TABLES, organisations, payment_simulation
 from .timestamps import parse_instant, utc_text
 
 # The claims each persona needs (TestTokenRequest in the spec).
@@ -34,6 +34,9 @@ def reset_test_data(call: Call) -> Response:
     tables = DATA_TABLES
     if call.settings.fault_active("reset-keeps-organisations"):
         tables = tuple(t for t in DATA_TABLES if t is not organisations)
+    if call.settings.fault_active("reset-keeps-payment-provider"):
+        # The provider's outcome taken for configuration rather than data, so a reset leaves it be.
+        tables = tuple(t for t in tables if t is not payment_simulation)
     with call.services.storage.write() as conn:
         for table in tables:
             conn.execute(table.delete())
@@ -80,17 +83,20 @@ def reset_test_clock(call: Call) -> Response:
 def _token_claim_errors(call: Call) -> list[FieldError]:
     body = call.body
     persona = body["persona"]
+    required = REQUIRED_CLAIMS[persona]
+    if call.settings.fault_active("incomplete-token-claims-accepted"):
+        required = required[:1]  # only the claim the token's subject is made of
     errors = [
         FieldError("body", f"required for persona {persona}", pointer=f"/{name}")
-        for name in REQUIRED_CLAIMS[persona]
+        for name in required
         if name not in body
     ]
     if errors:
         return errors
     with call.services.storage.read() as conn:
-        if "personId" in REQUIRED_CLAIMS[persona] and not person_exists(conn, body["personId"]):
+        if "personId" in required and not person_exists(conn, body["personId"]):
             errors.append(FieldError("body", f"no person with id {body['personId']}", pointer="/personId"))
-        if "organisationId" in REQUIRED_CLAIMS[persona] and load_organisation(conn, body["organisationId"]) is None:
+        if "organisationId" in required and load_organisation(conn, body["organisationId"]) is None:
             errors.append(
                 FieldError("body", f"no organisation with id {body['organisationId']}", pointer="/organisationId")
             )

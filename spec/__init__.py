@@ -36,7 +36,8 @@ def openapi(major: str = DEFAULT_MAJOR) -> dict[str, Any]:
 
 @cache
 def requirements(major: str = DEFAULT_MAJOR) -> tuple[dict[str, Any], ...]:
-    """The requirements catalogue: each entry has id, class, level and text (sv, en)."""
+    """The requirements catalogue: each entry has id, class, level, text (sv, en) and optionally
+    onlyWith (classes it also presupposes)."""
     return tuple(_load_yaml(SPEC_ROOT / major / "requirements.yaml")["requirements"])
 
 
@@ -133,6 +134,12 @@ class Operation:
     @property
     def anonymous_allowed(self) -> bool:
         return not self.security or any(not req for req in self.security)
+
+    @property
+    def only_with(self) -> tuple[str, ...]:
+        """Classes the operation presupposes besides its own (`x-only-with`): a server implements
+        it as part of its class only when it implements these too."""
+        return tuple(self.raw.get("x-only-with", ()))
 
     def request_media_types(self) -> list[str]:
         return list((self.request_body or {}).get("content", {}))

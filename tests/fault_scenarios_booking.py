@@ -9,14 +9,21 @@ from typing import Any
 from test_server_support import TestClient, bearer, create, facility, organisation, person, token
 
 __all__ = [
+    "activities_to_date_exclusive",
     "activity_overbooked_under_concurrency",
     "approval_skipped",
     "blocked_period_ignored",
+    "booking_terms_omit_late_fee",
+    "confirm_flag_ignored",
     "declined_payment_marks_paid",
+    "door_code_check_open_to_anyone",
+    "door_code_for_held_bookings",
     "door_code_ignores_margin",
     "door_code_valid_after_cancellation",
     "dst_slot_shifted",
+    "duplicate_registration_accepted",
     "expired_hold_still_blocks",
+    "held_booking_payable",
     "hold_never_expires",
     "idempotency_ignored",
     "idempotency_key_reuse_accepted",
@@ -26,11 +33,17 @@ __all__ = [
     "other_organisation_booking_readable",
     "other_person_registration_readable",
     "overlap_accepted_under_concurrency",
+    "overlap_check_misses_earlier_start",
+    "payment_idempotency_ignored",
     "price_ignores_category",
     "refund_ignores_cancellation_fee",
     "refund_larger_than_payment",
+    "registration_idempotency_ignored",
+    "season_allocation_any_municipality",
     "season_allocation_ignores_priority",
+    "season_application_idempotency_ignored",
     "season_deadline_ignored",
+    "season_never_closes",
     "season_occurrences_in_utc",
     "settlement_omits_refunds",
     "waiting_list_skipped",
@@ -102,6 +115,14 @@ def overlap_accepted_under_concurrency(client: TestClient) -> None:
     for thread in threads:
         thread.join()
     assert statuses == [201, 201]
+
+
+def overlap_check_misses_earlier_start(client: TestClient) -> None:
+    venue = Venue(client)
+    venue.book(venue.as_citizen(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z", confirm=True)
+    # Starting inside the booking is refused; starting before it and running into it is not.
+    assert venue.book(venue.as_citizen(1), f"{DAY}T17:30:00Z", f"{DAY}T18:30:00Z", key="inside").status_code == 409
+    assert venue.book(venue.as_citizen(1), f"{DAY}T16:30:00Z", f"{DAY}T17:30:00Z", key="before").status_code == 201
 
 
 def hold_never_expires(client: TestClient) -> None:
@@ -192,6 +213,18 @@ def approval_skipped(client: TestClient) -> None:
     assert booking["status"] == "confirmed"
 
 
+def confirm_flag_ignored(client: TestClient) -> None:
+    venue = Venue(client)
+    booking = venue.book(venue.as_citizen(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z", confirm=True).json()
+    assert booking["status"] == "held"
+
+
+def booking_terms_omit_late_fee(client: TestClient) -> None:
+    venue = Venue(client, {"cancellation": {"freeUntilHoursBefore": 24, "lateFeePercent": 50}})
+    terms = client.get(f"/v1/units/{venue.unit}/booking-terms").json()
+    assert terms["cancellation"] == {"freeUntilHoursBefore": 24}
+
+
 def _code(venue: Venue) -> tuple[dict[str, Any], dict[str, str]]:
     booking = venue.book(venue.as_citizen(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z", confirm=True).json()
     code = venue.client.get(f"/v1/bookings/{booking['id']}/access-code", headers=venue.as_citizen()).json()
@@ -219,6 +252,20 @@ def door_code_ignores_margin(client: TestClient) -> None:
     _, code = _code(venue)
     venue.at(f"{DAY}T12:00:00Z")
     assert _opens(venue, code)
+
+
+def door_code_for_held_bookings(client: TestClient) -> None:
+    venue = Venue(client)
+    held = venue.book(venue.as_citizen(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z").json()
+    assert held["status"] == "held"
+    assert client.get(f"/v1/bookings/{held['id']}/access-code", headers=venue.as_citizen()).status_code == 200
+
+
+def door_code_check_open_to_anyone(client: TestClient) -> None:
+    venue = Venue(client)
+    _, code = _code(venue)
+    body = {"unitId": venue.unit, "code": code["code"]}
+    assert client.post("/v1/access-codes/verify", json=body, headers=venue.as_citizen()).status_code == 200
 
 
 PRICED = {
@@ -286,6 +333,29 @@ def other_customer_payment_readable(client: TestClient) -> None:
     assert client.get(f"/v1/payments/{payment['id']}", headers=venue.as_citizen(1)).status_code == 200
 
 
+def held_booking_payable(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    held = venue.book(venue.as_citizen(), f"{DAY}T10:00:00Z", f"{DAY}T11:00:00Z").json()
+    response = client.post(
+        "/v1/payments",
+        json={"bookingIds": [held["id"]], "method": "card"},
+        headers={**venue.as_citizen(), "Idempotency-Key": "pay"},
+    )
+    assert held["status"] == "held" and response.status_code == 201
+
+
+def payment_idempotency_ignored(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    payment = _paid(venue, ("10:00",))
+    # The very request _paid made, retried with its key: the first payment should come back.
+    again = client.post(
+        "/v1/payments",
+        json={"bookingIds": [payment["lines"][0]["bookingId"]], "method": "card"},
+        headers={**venue.as_citizen(), "Idempotency-Key": "pay"},
+    )
+    assert again.status_code == 409
+
+
 def _activity(client: TestClient, capacity: int) -> tuple[Venue, str]:
     lesson = {
         "ref": "a",
@@ -342,6 +412,25 @@ def other_person_registration_readable(client: TestClient) -> None:
     venue, activity = _activity(client, 3)
     mine = _register(venue, venue.as_citizen(0), activity, "a").json()
     assert client.get(f"/v1/registrations/{mine['id']}", headers=venue.as_citizen(1)).status_code == 200
+
+
+def activities_to_date_exclusive(client: TestClient) -> None:
+    venue, _ = _activity(client, 3)
+    found = client.get("/v1/activities", params={"unitId": venue.unit, "from": DAY, "to": DAY}).json()["items"]
+    assert found == []
+
+
+def duplicate_registration_accepted(client: TestClient) -> None:
+    venue, activity = _activity(client, 3)
+    _register(venue, venue.as_citizen(), activity, "a")
+    assert _register(venue, venue.as_citizen(), activity, "b").status_code == 201
+
+
+def registration_idempotency_ignored(client: TestClient) -> None:
+    venue, activity = _activity(client, 3)
+    first = _register(venue, venue.as_citizen(), activity, "a")
+    again = _register(venue, venue.as_citizen(), activity, "a")
+    assert first.status_code == 201 and again.status_code == 409
 
 
 SEASON = {
@@ -407,3 +496,24 @@ def season_deadline_ignored(client: TestClient) -> None:
     venue, season_id, _ = _season(client)
     venue.at("2027-09-01T09:00:00Z")
     assert _apply_for(venue, season_id, venue.as_association(), "association-youth", "late").status_code == 201
+
+
+def season_never_closes(client: TestClient) -> None:
+    venue, season_id, _ = _season(client)
+    venue.at("2027-09-01T09:00:00Z")
+    assert client.get(f"/v1/seasons/{season_id}").json()["status"] == "open"
+
+
+def season_allocation_any_municipality(client: TestClient) -> None:
+    venue, season_id, _ = _season(client)
+    venue.at("2027-09-01T09:00:00Z")
+    stranger = bearer(token(client, "facility-administrator", municipalityCode="1480"))
+    response = client.post(f"/v1/seasons/{season_id}/allocation", headers={**stranger, "Idempotency-Key": "alloc"})
+    assert response.status_code == 201
+
+
+def season_application_idempotency_ignored(client: TestClient) -> None:
+    venue, season_id, rep = _season(client)
+    first = _apply_for(venue, season_id, rep, "association-youth", "a").json()
+    again = _apply_for(venue, season_id, rep, "association-youth", "a").json()
+    assert again["id"] != first["id"]

@@ -3,6 +3,9 @@ which runs every scenario with its fault on and, to prove it, with the fault off
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from datetime import date, timedelta
 from typing import Any
 
 import grant_support as gs
@@ -12,21 +15,32 @@ from spec import dak
 
 __all__ = [
     "age_by_birthday",
+    "attachment_digest_of_base64",
+    "attendance_from_other_municipality_accepted",
+    "calculated_amount_copies_requested",
     "case_officer_of_other_municipality_may_decide",
     "dak_card_number_overflow_accepted",
     "dak_duplicate_kod_accepted",
+    "dak_export_python_booleans",
+    "dak_import_capped_at_5000_sessions",
     "dak_line_numbers_wrong",
+    "dak_organisation_number_unchecked",
     "deadline_not_enforced",
     "decision_amount_unchecked",
+    "grant_programmes_need_login",
     "latest_rules_for_every_date",
     "leader_counted_as_participant",
+    "motivation_short_personnummer_accepted",
     "other_organisation_application_readable",
     "payout_exported_twice",
     "payout_idempotency_ignored",
+    "payout_skips_partly_approved",
     "per_leader_cap_ignored",
     "personnummer_check_digit_ignored",
     "rate_ignores_sex",
     "register_leaks_personnummer",
+    "report_sessions_readable_by_anyone",
+    "rule_bounds_not_compared",
     "second_session_same_day_counted",
     "short_session_accepted",
     "statistics_count_everyone_present",
@@ -261,3 +275,125 @@ def payout_idempotency_ignored(client: TestClient) -> None:
 
 def unknown_municipality_code_accepted(client: TestClient) -> None:
     assert client.get("/v1/grant-programmes", params={"municipalityCode": "9999"}).status_code == 200
+
+
+def grant_programmes_need_login(client: TestClient) -> None:
+    ids = gs.setup(client)
+    assert client.get("/v1/grant-programmes").status_code == 401
+    assert client.get(f"/v1/grant-programmes/{ids['lok']}").status_code == 401
+
+
+def rule_bounds_not_compared(client: TestClient) -> None:
+    programme = gs.lok()
+    periods = [dict(p) for p in programme["rules"]["periods"]]
+    periods[1]["participantAge"] = {"min": 26, "max": 25, "disabilityExempt": True}
+    body = {"grantProgrammes": [{**programme, "rules": {"periods": periods}}]}
+    assert client.post("/v1/test/fixtures", json=body).status_code == 201
+
+
+def motivation_short_personnummer_accepted(client: TestClient) -> None:
+    ids = gs.setup(client)
+    application = _to_review(client, ids)
+    path = f"/v1/grant-applications/{application['id']}/decision"
+    for written, status in ((gs.LEADER, 400), (f"{gs.LEADER[2:8]}-{gs.LEADER[8:]}", 200)):
+        decision = {"outcome": "approved", "amount": 1000, "motivation": f"Kontaktperson {written} har intygat."}
+        assert client.post(path, json=decision, headers=gs.officer(client)).status_code == status
+
+
+def payout_skips_partly_approved(client: TestClient) -> None:
+    ids = gs.setup(client)
+    application = _to_review(client, ids)
+    decision = {"outcome": "partly-approved", "amount": 500, "motivation": "Hälften."}
+    path = f"/v1/grant-applications/{application['id']}/decision"
+    assert client.post(path, json=decision, headers=gs.officer(client)).status_code == 200
+    response = client.post("/v1/grant-payouts", json={"idempotencyKey": "a"}, headers=gs.officer(client))
+    assert response.status_code == 409 and response.json()["type"].endswith("nothing-to-pay")
+
+
+def attachment_digest_of_base64(client: TestClient) -> None:
+    ids = gs.setup(client)
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    application = _application(client, ids)
+    encoded = base64.b64encode("Verksamhetsberättelse 2025".encode()).decode()
+    body = {"fileName": "v.txt", "mediaType": "text/plain", "content": encoded}
+    response = client.post(
+        f"/v1/grant-applications/{application['id']}/attachments", json=body, headers=gs.chair(client, ids)
+    )
+    assert response.status_code == 201, response.text
+    shown = response.json()
+    assert (shown["sizeBytes"], shown["sha256"]) == (len(encoded), hashlib.sha256(encoded.encode()).hexdigest())
+
+
+def attendance_from_other_municipality_accepted(client: TestClient) -> None:
+    ids = create(
+        client,
+        persons=[person("asa")],
+        organisations=[
+            organisation(
+                "far", "2480", organisationNumber=gs.ORG_NUMBER, representatives=[{"personRef": "asa", "role": "chair"}]
+            )
+        ],
+        grantProgrammes=[gs.lok("0180")],
+    )
+    chair = gs.token(
+        client, "organisation-representative", personId=ids["asa"], organisationId=ids["far"], role="chair"
+    )
+    report = gs.report([gs.session("s-1", "2026-02-03", 60, 3)], [gs.kid(i) for i in range(3)])
+    response = client.post("/v1/attendance-reports", params={"programmeId": ids["lok"]}, json=report, headers=chair)
+    assert response.status_code == 201
+
+
+def dak_organisation_number_unchecked(client: TestClient) -> None:
+    report = gs.report([gs.session("s-1", "2026-02-03", 60, 3)], [gs.kid(i) for i in range(3)])
+    report["organisation"]["organisationNumber"] = "8024790001"  # the other organisation's
+    assert _post(client, {}, xml=dak.to_xml(report)).status_code == 201
+
+
+def _stored_report(client: TestClient) -> tuple[dict[str, str], dict[str, str], str]:
+    """A report of ifk to LOK-stöd: the ids, the chair's headers and the report's id."""
+    ids = gs.setup(client)
+    chair = gs.chair(client, ids)
+    report = gs.report([gs.session("s-1", "2026-02-03", 60, 3)], [gs.kid(i) for i in range(3)])
+    response = client.post("/v1/attendance-reports", params={"programmeId": ids["lok"]}, json=report, headers=chair)
+    assert response.status_code == 201, response.text
+    return ids, chair, str(response.json()["id"])
+
+
+def report_sessions_readable_by_anyone(client: TestClient) -> None:
+    ids, _, report_id = _stored_report(client)
+    other = gs.token(
+        client, "organisation-representative", personId=ids["bo"], organisationId=ids["other"], role="chair"
+    )
+    assert client.get(f"/v1/attendance-reports/{report_id}", headers=other).status_code == 403
+    assert client.get(f"/v1/attendance-reports/{report_id}/sessions", headers=other).status_code == 200
+
+
+def dak_export_python_booleans(client: TestClient) -> None:
+    _, chair, report_id = _stored_report(client)
+    headers = {**chair, "Accept": "application/xml"}
+    text = client.get(f"/v1/attendance-reports/{report_id}/content", headers=headers).text
+    assert "<Naervarande>True</Naervarande>" in text and "<Handikapp>False</Handikapp>" in text
+
+
+def calculated_amount_copies_requested(client: TestClient) -> None:
+    ids, chair, report_id = _stored_report(client)
+    body = {
+        "programmeId": ids["lok"],
+        "applicationPeriod": "2026-spring",
+        "requestedAmount": 1,
+        "attendanceReportIds": [report_id],
+    }
+    response = client.post("/v1/grant-applications", json=body, headers=chair)
+    assert response.status_code == 201, response.text
+    assert response.json()["calculatedAmount"] == 1
+
+
+def dak_import_capped_at_5000_sessions(client: TestClient) -> None:
+    first = date(2024, 1, 1)
+    sessions = []
+    for i in range(5001):  # four a day, three hours apart, so every one is a session of its own
+        session = gs.session(f"s-{i}", (first + timedelta(days=i // 4)).isoformat(), 60, 3)
+        start = 8 + (i % 4) * 3
+        sessions.append({**session, "startTime": f"{start:02d}:00:00", "endTime": f"{start + 1:02d}:00:00"})
+    xml = dak.to_xml(gs.report(sessions, [gs.kid(i) for i in range(3)]))
+    assert _post(client, {}, xml=xml).status_code == 400

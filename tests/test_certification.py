@@ -44,12 +44,19 @@ def test_reference_server_on_sqlite_passes_every_check(sqlite_url: str, tmp_path
 
 
 @pytest.mark.postgres
-def test_booking_side_classes_pass_on_postgresql_with_four_workers(pg_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("seed", [42, 20261127])
+def test_booking_side_classes_pass_on_postgresql_with_four_workers(pg_url: str, tmp_path: Path, seed: int) -> None:
     """No overlap, no overbooking, no lost hold across four processes sharing one database."""
     checks = [c for c in all_checks() if c.cls in BOOKING_SIDE]
     with background_server(db=pg_url, workers=4) as url:
         code = run_certification(
-            base_url=url, profile=None, report_dir=tmp_path / "report", seed=42, timeout=10.0, quiet=True, checks=checks
+            base_url=url,
+            profile=None,
+            report_dir=tmp_path / "report",
+            seed=seed,
+            timeout=10.0,
+            quiet=True,
+            checks=checks,
         )
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert [(r["id"], r["message"]) for r in report["results"] if r["status"] != "passed"] == []
@@ -106,3 +113,20 @@ def test_a_production_server_is_refused_for_lack_of_a_test_interface(sqlite_url:
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert code == 1
     assert "test-interface" in json.dumps(report["refused"])
+
+
+def test_a_bas_product_without_optional_classes_is_certified(sqlite_url: str, tmp_path: Path) -> None:
+    """A product of the bas profile that offers no payments: the test hooks of payments are not part of
+    its test interface (TEST-010 `onlyWith: [payments]`), so their checks are skipped with the reason,
+    and nothing of a class it does not declare is held against it."""
+    with background_server(db=sqlite_url, classes=("discovery", "booking")) as url:
+        declared = httpx.get(f"{url}/conformance").json()["conformsTo"]
+        code, report = _certify(url, tmp_path / "report", 5, profile="kommunens-processtod-bas")
+    assert declared == ["core", "discovery", "test-interface", "booking"]
+    assert code == 0
+    assert {r["class"] for r in report["results"]} <= set(declared)
+    skipped = {r["id"]: r["message"] for r in report["results"] if r["status"] == "skipped"}
+    assert set(skipped) == {c.id for c in all_checks() if "TEST-010" in c.requirements}
+    assert all("applies only with payments" in m for m in skipped.values())
+    verdicts = {v["id"]: v["verdict"] for v in report["requirements"]}
+    assert verdicts["TEST-010"] == "skipped" and verdicts["BOOK-004"] == "passed"

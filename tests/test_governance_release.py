@@ -7,6 +7,7 @@ version number does not admit fails here, with the reasons `bokbid spec check-ve
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -47,33 +48,60 @@ def _edit(source: Path, change: object) -> None:
     path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
+def _set_version(version: str) -> object:
+    def change(d: dict) -> None:
+        d["info"]["version"] = version
+        major = max(1, int(version.split(".")[0]))
+        for server in d["servers"]:
+            server["url"] = server["url"].rsplit("/v", 1)[0] + f"/v{major}"
+
+    return change
+
+
 def test_freeze_releases_only_what_the_policy_admits(tmp_path: Path) -> None:
+    """The whole life of a stable operation: released, removal refused, deprecated with a sunset in a
+    minor release, removed in the next major at a new URL once the sunset has passed."""
     source, root = _working_copy(tmp_path), tmp_path / "releases"
+    _edit(source, _set_version("1.4.0"))
     first, verdict = releases.freeze(source, root)
     assert verdict is None and (first / "CHANGELOG.md").read_text().startswith("# ")
     assert releases.verify(first) == []
     with pytest.raises(ValueError, match="already released"):
         releases.freeze(source, root)
 
-    version = releases.latest(root)[0]  # type: ignore[index]
-    _edit(
-        source,
-        lambda d: (
-            d["info"].update(version=f"{version.major}.{version.minor}.{version.patch + 1}"),
-            d["paths"].pop(next(iter(d["paths"]))),
-        ),
-    )
+    doomed = next(iter(loader.load(source / "openapi.yaml").root["paths"]))
+
+    def remove(d: dict) -> None:
+        d["paths"].pop(doomed)
+
+    _edit(source, lambda d: (_set_version("1.4.1")(d), remove(d)))  # type: ignore[operator]
     with pytest.raises(ValueError, match="need a"):
         releases.freeze(source, root)
+    _edit(source, _set_version("2.0.0"))
+    with pytest.raises(ValueError, match="deprecat"):  # a new major is not enough: it was never deprecated
+        releases.freeze(source, root, today=date(2030, 1, 1))
 
-    bumped = f"{version.major}.{version.minor + 1}.0" if version.major == 0 else f"{version.major + 1}.0.0"
-    _edit(source, lambda d: d["info"].update(version=bumped))
-    if version.major >= 1:  # a new major is a new URL, and only what was deprecated with a passed sunset may go
-        pytest.skip("the released major is ≥ 1: removal needs a deprecation first")
-    second, verdict = releases.freeze(source, root)
-    assert verdict is not None and verdict.ok
-    assert "## Breaking" in (second / "CHANGELOG.md").read_text()
-    assert [str(v) for v, _ in releases.releases(root)] == [str(version), bumped]
+    shutil.rmtree(source)
+    source = _working_copy(tmp_path)
+
+    def deprecate(d: dict) -> None:
+        for operation in d["paths"][doomed].values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                operation.update({"deprecated": True, "x-sunset": "2029-06-30"})
+
+    _edit(source, lambda d: (_set_version("1.5.0")(d), deprecate(d)))  # type: ignore[operator]
+    second, verdict = releases.freeze(source, root, today=date(2028, 1, 1))
+    assert (
+        verdict is not None and verdict.required == "minor" and "## Deprecated" in (second / "CHANGELOG.md").read_text()
+    )
+
+    _edit(source, lambda d: (_set_version("2.0.0")(d), remove(d)))  # type: ignore[operator]
+    with pytest.raises(ValueError, match="keep it until its sunset has passed"):
+        releases.freeze(source, root, today=date(2029, 6, 1))
+    third, verdict = releases.freeze(source, root, today=date(2029, 7, 1))
+    assert verdict is not None and verdict.ok and verdict.required == "major"
+    assert "## Breaking" in (third / "CHANGELOG.md").read_text()
+    assert [str(v) for v, _ in releases.releases(root)] == ["1.4.0", "1.5.0", "2.0.0"]
 
 
 def test_verify_notices_an_edited_release(tmp_path: Path) -> None:

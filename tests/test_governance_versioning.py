@@ -173,3 +173,50 @@ def test_cli_check_version_and_changelog(tmp_path: Path) -> None:
     )
     assert written.exit_code == 0
     assert out.read_text().startswith("# Changes from 1.0.0 to 1.1.0")
+
+
+def test_changelog_lists_one_change_in_many_places_once() -> None:
+    def change(d: Doc) -> None:
+        for i in range(4):
+            d["paths"][f"/tags{i}"] = {
+                "get": {"operationId": f"listTags{i}", "responses": {"200": {"description": "ok"}}}
+            }
+        d["components"]["schemas"]["Item"]["properties"]["weight"] = {"type": "integer"}
+
+    text = changelog.render(versions("1.2.0", "1.3.0", change))
+    entries = [line for line in text.splitlines() if "response-optional-property-added" in line]
+    assert (
+        len(entries) == 1
+        and entries[0].startswith("- **")
+        and " places**: new optional property `weight`" in entries[0]
+    )
+    places = int(entries[0].split("**")[1].split()[0])
+    assert places >= 3 and text.count("\n  - ") == places
+    assert text.count("new operation listTags") == 4  # different changes stay separate entries
+
+
+def test_changelog_names_what_changed_in_the_requirements_catalogue(tmp_path: Path) -> None:
+    def catalogue(folder: Path, *requirements: Doc) -> Path:
+        folder.mkdir()
+        (folder / "requirements.yaml").write_text(yaml.safe_dump({"requirements": list(requirements)}))
+        return folder
+
+    def req(rid: str, level: str = "MUST", text: str = "X MUST hold.", **more: Any) -> Doc:
+        return {"id": rid, "class": "discovery", "level": level, "text": {"sv": "x", "en": text}, **more}
+
+    old = catalogue(tmp_path / "old", req("DISC-001"), req("DISC-002", "SHOULD", "Y SHOULD hold."), req("DISC-003"))
+    new = catalogue(
+        tmp_path / "new",
+        req("DISC-001"),
+        req("DISC-002", "MUST", "Y MUST hold."),
+        req("DISC-004", onlyWith=["booking"]),
+    )
+    lines = changelog.requirement_changes(old, new)
+    assert lines == [
+        "- **DISC-002** (MUST, discovery): level SHOULD → MUST; now reads: Y MUST hold.",
+        "- **DISC-004** (MUST, discovery), new: X MUST hold. Servers: implement it to be certified for this version.",
+        "- **DISC-003** (MUST, discovery) removed: no longer checked.",
+    ]
+    assert changelog.requirement_changes(old, None) == []
+    text = changelog.render(versions("1.2.0", "1.3.0", add_endpoint), requirements=lines)
+    assert text.rstrip().endswith(lines[-1]) and "\n## Requirements\n" in text

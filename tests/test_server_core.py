@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,8 @@ from test_server_support import (
 
 import spec
 from reference_server import core
+from reference_server.app import create_app
+from reference_server.settings import Settings, parse_classes
 
 
 @pytest.fixture
@@ -54,9 +57,7 @@ def test_production_mode_hides_the_test_interface(tmp_path: Path) -> None:
         for method, path in [("POST", "/v1/test/reset"), ("GET", "/v1/test/clock"), ("POST", "/v1/test/tokens")]:
             assert_problem(client.request(method, path, json={}), 404, "not-found")
         page = client.get("/docs").text
-        assert all(
-            f'id="op-{op.operation_id}"' not in page for op in spec.operations() if op.path.startswith("/test/")
-        )
+        assert all(f'id="op-{op.operation_id}"' not in page for op in spec.operations() if op.path.startswith("/test/"))
         assert 'id="op-getFacility"' in page
 
 
@@ -258,3 +259,28 @@ def test_every_response_matches_its_documented_schema(client: TestClient) -> Non
         assert documented is not None, (operation_id, response.status_code)
         schema = documented["content"]["application/json"]["schema"]
         assert spec.schema_errors(schema, response.json()) == [], operation_id
+
+
+def test_classes_option_limits_what_the_server_implements(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bokbid serve --classes`: only the named optional classes (core and test-interface always) are
+    declared and routed; the payment test hooks go with payments (`x-only-with`)."""
+    settings = Settings(db=sqlite_url(tmp_path), classes=("discovery",))
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/v1/conformance").json()["conformsTo"] == ["core", "discovery", "test-interface"]
+        assert client.get("/v1/facilities").status_code == 200
+        assert_problem(client.get("/v1/bookings"), 404, "not-found")
+        assert_problem(client.put("/v1/test/payment-provider", json={"outcome": "declined"}), 404, "not-found")
+    with pytest.raises(ValueError, match="unknown conformance class"):
+        Settings(classes=("bookings",))
+    assert (
+        parse_classes("*") is None
+        and parse_classes("") == ()
+        and parse_classes("booking, access")
+        == (
+            "booking",
+            "access",
+        )
+    )
+    for classes in (None, (), ("booking", "access")):
+        monkeypatch.setattr(os, "environ", Settings(classes=classes).to_env())
+        assert Settings.from_env().classes == classes  # workers read back exactly what was asked for

@@ -366,3 +366,17 @@ def test_activity_types_are_the_standard_taxonomy(client: TestClient) -> None:
         "name": {"sv": "Innebandy", "en": "Floorball"},
     }
     assert by_id["ball-sports"]["parentId"] is None
+
+
+def test_min_capacity_needs_one_unit_large_enough(client: TestClient) -> None:
+    halls = [{"ref": "a", "name": "A", "capacity": 20}, {"ref": "b", "name": "B", "capacity": 35}]
+    create(client, facilities=[facility("two", "Two halls", units=halls), facility("none", "No capacity given")])
+
+    def names(people: object) -> list[str]:
+        return [f["name"] for f in client.get("/v1/facilities", params={"minCapacity": people}).json()["items"]]
+
+    assert names(35) == ["Two halls"]  # inclusive
+    assert names(36) == [] and names(50) == []  # 20 + 35 is not one hall of 55
+    assert names(1) == ["Two halls"]  # a unit without a capacity never matches
+    problem = client.get("/v1/facilities", params={"minCapacity": 0})
+    assert problem.status_code == 400 and "minCapacity" in problem.text

@@ -6,12 +6,14 @@ so a fault that silently stopped misbehaving cannot make the harness look better
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fault_scenarios_booking import *  # noqa: F403 (the booking-side scenarios)
+from fault_scenarios_booking import DAY, PRICED, Venue
 from fault_scenarios_grants import *  # noqa: F403 (the grants and attendance scenarios)
 from fault_scenarios_security import *  # noqa: F403 (the security and robustness scenarios)
 from test_server_support import (
@@ -109,6 +111,13 @@ def conformance_lists_unknown_class(client: TestClient) -> None:
     assert "bookings" in declared and "bookings" not in spec.class_ids()
 
 
+def min_capacity_sums_units(client: TestClient) -> None:
+    units = [{"ref": "a", "name": "A", "capacity": 20}, {"ref": "b", "name": "B", "capacity": 20}]
+    create(client, facilities=[facility("f", units=units)])
+    assert client.get("/v1/facilities", params={"minCapacity": 30}).json()["totalItems"] == 1
+    assert client.get("/v1/facilities", params={"minCapacity": 41}).json()["totalItems"] == 0
+
+
 def radius_ignored(client: TestClient) -> None:
     create(client, facilities=[facility("far", position={"latitude": 57.7, "longitude": 11.97})])
     items = client.get("/v1/facilities", params={"near": "59.3326,18.0649", "radius": 1000}).json()["items"]
@@ -176,6 +185,127 @@ def missing_unit_facility_id(client: TestClient) -> None:
     ids = create(client, facilities=[facility("f", units=[{"ref": "u", "name": "A"}])])
     assert "facilityId" not in client.get(f"/v1/units/{ids['u']}").json()
     assert "facilityId" not in client.get(f"/v1/facilities/{ids['f']}").json()["units"][0]
+
+
+def unknown_facility_units_empty(client: TestClient) -> None:
+    response = client.get(f"/v1/facilities/{uuid.uuid4()}/units")
+    assert response.status_code == 200 and response.json()["items"] == []
+
+
+def me_drops_organisation_claims(client: TestClient) -> None:
+    ids = _registry(client)
+    claims = {"personId": ids["asa"], "organisationId": ids["ifk"], "role": "chair"}
+    me = client.get("/v1/me", headers=bearer(token(client, "organisation-representative", **claims))).json()
+    assert me["persona"] == "organisation-representative" and me["personId"] == ids["asa"]
+    assert "organisationId" not in me and "role" not in me
+
+
+def facility_list_without_units(client: TestClient) -> None:
+    ids = create(client, facilities=[facility("f", units=[{"ref": "u", "name": "A"}])])
+    assert client.get("/v1/facilities").json()["items"][0]["units"] == []
+    assert [u["id"] for u in client.get(f"/v1/facilities/{ids['f']}").json()["units"]] == [ids["u"]]
+
+
+def municipality_filter_ignored(client: TestClient) -> None:
+    create(client, facilities=[facility("sthlm"), facility("gbg", municipalityCode="1480")])
+    assert client.get("/v1/facilities", params={"municipalityCode": "1480"}).json()["totalItems"] == 2
+
+
+def accessibility_any_feature(client: TestClient) -> None:
+    create(
+        client,
+        facilities=[
+            facility("lift", accessibility=["lift"]),
+            facility("both", accessibility=["lift", "hearing-loop"]),
+        ],
+    )
+    both = client.get("/v1/facilities", params={"accessibility": ["lift", "hearing-loop"]}).json()
+    assert both["totalItems"] == 2
+
+
+def ownership_owned_not_filtered(client: TestClient) -> None:
+    create(client, facilities=[facility("own"), facility("rent", ownership="rented")])
+    assert client.get("/v1/facilities", params={"ownership": "rented"}).json()["totalItems"] == 1
+    assert client.get("/v1/facilities", params={"ownership": "owned"}).json()["totalItems"] == 2
+
+
+def database_filter_skips_search_filters(client: TestClient) -> None:
+    create(client, facilities=[facility("f", activityTypes=["football"]), facility("s", activityTypes=["swimming"])])
+    assert client.get("/v1/facilities", params={"activityType": "football"}).json()["totalItems"] == 1
+    both = {"activityType": "football", "municipalityCode": "0180"}
+    assert client.get("/v1/facilities", params=both).json()["totalItems"] == 2
+
+
+def unknown_activity_type_empty_result(client: TestClient) -> None:
+    create(client, facilities=[facility("f")])
+    response = client.get("/v1/facilities", params={"activityType": "quidditch"})
+    assert response.status_code == 200 and response.json()["items"] == []
+
+
+def activity_types_without_parent(client: TestClient) -> None:
+    items = client.get("/v1/activity-types", params={"limit": 100}).json()["items"]
+    assert len(items) == len(spec.activity_types()) and all("parentId" not in t for t in items)
+
+
+def organisation_type_filter_ignored(client: TestClient) -> None:
+    create(client, organisations=[organisation("club"), organisation("firm", type="company")])
+    assert client.get("/v1/organisations", params={"type": "company"}).json()["totalItems"] == 2
+
+
+def fixture_ids_omit_units(client: TestClient) -> None:
+    ids = create(client, facilities=[facility("f", units=[{"ref": "u", "name": "A"}])])
+    assert sorted(ids) == ["f"]
+    assert [u["name"] for u in client.get(f"/v1/facilities/{ids['f']}").json()["units"]] == ["A"]
+
+
+def incomplete_token_claims_accepted(client: TestClient) -> None:
+    ids = _registry(client)
+    response = client.post("/v1/test/tokens", json={"persona": "organisation-representative", "personId": ids["asa"]})
+    assert response.status_code == 201
+    assert_problem(client.post("/v1/test/tokens", json={"persona": "citizen"}), 400, "validation-error")
+
+
+def reset_keeps_payment_provider(client: TestClient) -> None:
+    client.put("/v1/test/payment-provider", json={"outcome": "declined"})
+    assert client.post("/v1/test/reset").status_code == 204
+    venue = Venue(client, PRICED)
+    booking = venue.book(venue.as_citizen(), f"{DAY}T10:00:00Z", f"{DAY}T11:00:00Z", confirm=True).json()
+    payment = client.post(
+        "/v1/payments",
+        json={"bookingIds": [booking["id"]], "method": "card"},
+        headers={**venue.as_citizen(), "Idempotency-Key": "pay"},
+    ).json()
+    assert payment["status"] == "declined"
+
+
+def missing_token_without_challenge(client: TestClient) -> None:
+    response = client.get("/v1/me")
+    assert_problem(response, 401, "unauthorized")
+    assert "www-authenticate" not in response.headers
+    assert client.get("/v1/me", headers=bearer("garbage")).headers["www-authenticate"].startswith("Bearer")
+
+
+def me_expiry_of_session(client: TestClient) -> None:
+    client.put("/v1/test/clock", json={"now": "2030-01-01T00:00:00Z", "frozen": True})
+    issued = client.post(
+        "/v1/test/tokens", json={"persona": "case-officer", "municipalityCode": "0180", "expiresIn": 600}
+    ).json()
+    assert issued["expiresAt"] == "2030-01-01T00:10:00Z"
+    assert client.get("/v1/me", headers=bearer(issued["accessToken"])).json()["expiresAt"] == "2030-01-01T01:00:00Z"
+
+
+def pending_completion_always_settles(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    client.put("/v1/test/payment-provider", json={"outcome": "pending"})
+    booking = venue.book(venue.as_citizen(), f"{DAY}T10:00:00Z", f"{DAY}T11:00:00Z", confirm=True).json()
+    payment = client.post(
+        "/v1/payments",
+        json={"bookingIds": [booking["id"]], "method": "swish"},
+        headers={**venue.as_citizen(), "Idempotency-Key": "pay"},
+    ).json()
+    assert payment["status"] == "pending"
+    completed = client.post(f"/v1/test/payments/{payment['id']}/complete", json={"outcome": "declined"})
+    assert completed.status_code == 200 and completed.json()["status"] == "settled"
 
 
 SCENARIOS: dict[str, Callable[[TestClient], Any]] = {name: globals()[name.replace("-", "_")] for name in FAULTS}

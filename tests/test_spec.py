@@ -85,6 +85,10 @@ def test_requirements_catalogue_is_well_formed() -> None:
         assert r["level"] in ("MUST", "SHOULD", "MAY"), r
         assert r["text"]["sv"].strip() and r["text"]["en"].strip(), r
         assert (" MUST " in r["text"]["en"]) == (r["level"] == "MUST"), r["id"]
+        presupposed = r.get("onlyWith", [])
+        assert set(presupposed) <= classes - {r["class"], "core"}, r["id"]
+    for op in spec.operations():
+        assert set(op.only_with) <= classes - {op.conformance_class, "core"}, op.operation_id
 
 
 def test_profiles_name_only_defined_classes() -> None:

@@ -34,3 +34,11 @@ def test_every_fault_names_known_requirements() -> None:
     for fault in FAULTS.values():
         assert fault.requirements and set(fault.requirements) <= spec.requirement_ids(), fault.name
         assert fault.description
+
+
+def test_every_requirement_a_check_verifies_is_broken_by_a_fault() -> None:
+    """A check no fault can fail has never been shown to catch anything (BRIEF §4): each requirement
+    the checks verify is broken by at least one fault, which tests/test_faults.py runs the harness against."""
+    verified = {req for check in all_checks() for req in check.requirements}
+    broken = {req for fault in FAULTS.values() for req in fault.requirements}
+    assert sorted(verified - broken) == []

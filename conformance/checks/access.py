@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 from conformance import booking_data as bd
-from conformance.booking_data import Venue, iso, local
+from conformance.booking_data import Venue, iso
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, ensure_status, expect
 from conformance.http import RecordingClient
 from conformance.registry import check
 
@@ -27,13 +27,18 @@ def _verify(ctx: CheckContext, unit_id: str, code: str) -> dict[str, Any]:
 
 
 def _confirmed(ctx: CheckContext, margin: int) -> tuple[Venue, dict[str, Any]]:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx, terms={"accessMarginMinutes": margin})
-    start = local(bd.future_day(ctx, now), "18:00")
-    response = venue.book(venue.citizen(), start, start + timedelta(minutes=90), "private-person", confirm=True)
+    slot = bd.slot(bd.future_day(ctx, now), "18:00", 90)
+    response = venue.book(venue.citizen(), *slot, "private-person", confirm=True)
     booking: dict[str, Any] = expect(response).status(201).json()
     return venue, booking
+
+
+def _code(venue: Venue, booking: dict[str, Any]) -> dict[str, Any]:
+    """The booking's door code as the citizen who booked it reads it."""
+    body: dict[str, Any] = expect(venue.citizen().get(f"/bookings/{booking['id']}/access-code")).status(200).json()
+    return body
 
 
 @check(
@@ -42,15 +47,10 @@ def _confirmed(ctx: CheckContext, margin: int) -> tuple[Venue, dict[str, Any]]:
     requirements=["ACC-001"],
 )
 def code_for_confirmed_bookings(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx)
-    start = local(bd.future_day(ctx, now), "18:00")
-    held = (
-        expect(venue.book(venue.association(), start, start + timedelta(hours=1), "association-youth"))
-        .status(201)
-        .json()
-    )
+    slot = bd.slot(bd.future_day(ctx, now), "18:00", 60)
+    held = expect(venue.book(venue.association(), *slot, "association-youth")).status(201).json()
     path = f"/bookings/{held['id']}/access-code"
     expect(venue.association().get(path)).problem(409, "invalid-state")
     expect(venue.association().post(f"/bookings/{held['id']}/confirm")).status(200).field("status", "confirmed")
@@ -66,14 +66,7 @@ def code_for_confirmed_bookings(ctx: CheckContext) -> None:
     )
     expect(venue.admin().get(path)).status(200).field("code", code["code"])
     for who, client in (("a citizen", venue.citizen()), ("another municipality", venue.admin("1480"))):
-        response = client.get(path)
-        ensure(
-            response.status_code == 404,
-            f"{who} could ask for another customer's door code",
-            expected=404,
-            actual=response.status_code,
-            response=response,
-        )
+        ensure_status(client.get(path), 404, f"{who} could ask for another customer's door code")
 
 
 @check(
@@ -86,7 +79,7 @@ def validity_window(ctx: CheckContext) -> None:
     venue, booking = _confirmed(ctx, margin)
     start, end = bd.parse(booking["start"]), bd.parse(booking["end"])
     opens, closes = start - timedelta(minutes=margin), end + timedelta(minutes=margin)
-    code = expect(venue.citizen().get(f"/bookings/{booking['id']}/access-code")).status(200).json()
+    code = _code(venue, booking)
     ensure(
         (code.get("validFrom"), code.get("validUntil")) == (iso(opens), iso(closes)),
         f"the validity window is not the booking ± {margin} minutes",
@@ -118,7 +111,7 @@ def validity_window(ctx: CheckContext) -> None:
 )
 def revoked_on_cancellation(ctx: CheckContext) -> None:
     venue, booking = _confirmed(ctx, 30)
-    code = expect(venue.citizen().get(f"/bookings/{booking['id']}/access-code")).status(200).json()
+    code = _code(venue, booking)
     # Inside the window, just before the start: the door opens, until the booking is cancelled.
     ctx.test.set_clock(bd.parse(booking["start"]) - timedelta(minutes=10), frozen=True)
     ensure(
@@ -146,7 +139,7 @@ def revoked_on_cancellation(ctx: CheckContext) -> None:
 def verify_authorisation(ctx: CheckContext) -> None:
     venue, booking = _confirmed(ctx, 15)
     other = bd.build_venue(ctx)
-    code = expect(venue.citizen().get(f"/bookings/{booking['id']}/access-code")).status(200).json()["code"]
+    code = _code(venue, booking)["code"]
     ctx.test.set_clock(bd.parse(booking["start"]), frozen=True)
     body = {"unitId": venue.unit_id, "code": code}
     for who, client in (
@@ -155,14 +148,7 @@ def verify_authorisation(ctx: CheckContext) -> None:
         ("a system client without access:verify", _door(ctx, ("finance:read",))),
     ):
         response = client.post("/access-codes/verify", json=body)
-        ensure(
-            response.status_code == 403,
-            f"{who} may check door codes",
-            expected=403,
-            actual=response.status_code,
-            response=response,
-        )
-        expect(response).problem(403, "forbidden")
+        ensure_status(response, 403, f"{who} may check door codes").problem(403, "forbidden")
     ensure(
         _verify(ctx, venue.unit_id, code).get("valid") is True, "a valid code is refused", expected=True, actual=False
     )

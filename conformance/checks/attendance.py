@@ -309,6 +309,9 @@ def json_and_dak_reports(ctx: CheckContext) -> None:
         elsewhere.rep(ctx, "z"),
     ):
         expect(_send(client, world, report)).problem(status=403, type_suffix="forbidden")
+    # Its own report, so that nothing but the municipality is wrong: 403 cannot come from another rule.
+    own = {**report, "organisation": {**report["organisation"], "organisationNumber": elsewhere.org_numbers["z"]}}
+    expect(_send(elsewhere.rep(ctx, "z"), world, own)).problem(status=403, type_suffix="forbidden")
     foreign = _report(world, _simple_card(ctx), org="b")
     response = _send(world.rep(ctx, "a"), world, foreign, xml=True)
     expect(response).problem(status=400, type_suffix="validation-error").names_parameter("organisationsnummer")
@@ -509,9 +512,11 @@ def application_amount_from_reports(ctx: CheckContext) -> None:
         created = expect(_send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx)))).status(201).json()
         amounts.append(created["summary"]["amount"])
         report_ids.append(created["id"])
-    body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": sum(amounts)}
+    # Not the sum: the calculated amount must come from the reports, not be copied from the request.
+    requested = sum(amounts) + ctx.random.randint(1, 99) * 100
+    body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": requested}
     response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": report_ids})
-    expect(response).status(201).field("calculatedAmount", sum(amounts))
+    expect(response).status(201).field("calculatedAmount", sum(amounts)).field("requestedAmount", requested)
     theirs = expect(_send(world.rep(ctx, "b"), world, _report(world, _simple_card(ctx), org="b"))).status(201).json()
     response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": [theirs["id"]]})
     expect(response).problem(status=400).names_parameter("/attendanceReportIds/0")

@@ -15,7 +15,7 @@ from conformance import booking_data as bd
 from conformance.booking_data import Interval, Venue, iso, local
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, ensure_status, expect
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -35,9 +35,9 @@ def _status(client: RecordingClient, booking_id: str) -> str:
     return str(expect(client.get(f"/bookings/{booking_id}")).status(200).json()["status"])
 
 
-def _slot(day: date, start: str, minutes: int) -> Interval:
-    begin = local(day, start)
-    return begin, begin + timedelta(minutes=minutes)
+def _ensure_booking_is(client: RecordingClient, booking_id: str, status: str, message: str) -> None:
+    """The booking reads as `status` afterwards: a refused call must leave it be, a decision must stick."""
+    ensure(_status(client, booking_id) == status, message, expected=status, actual=_status(client, booking_id))
 
 
 def _intervals(items: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -96,8 +96,7 @@ def terms(ctx: CheckContext) -> None:
     requirements=["BOOK-001"],
 )
 def availability(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     day = bd.future_day(ctx, now)
     closed = day + timedelta(days=1)
     opening = {
@@ -105,11 +104,11 @@ def availability(ctx: CheckContext) -> None:
         + [{"day": bd.EVERY_DAY[day.weekday()], "opens": "21:30", "closes": "23:00"}],
         "exceptions": [{"date": closed.isoformat(), "closed": True, "reason": "Underhåll"}],
     }
-    block = _slot(day, "12:00", 90)
+    block = bd.slot(day, "12:00", 90)
     venue = bd.build_venue(
         ctx, opening=opening, blocked=[{"start": iso(block[0]), "end": iso(block[1]), "reason": "Skolan"}]
     )
-    taken = [_slot(day, "08:00", 60), _slot(day, "17:30", 120), _slot(day + timedelta(days=2), "07:00", 45)]
+    taken = [bd.slot(day, "08:00", 60), bd.slot(day, "17:30", 120), bd.slot(day + timedelta(days=2), "07:00", 45)]
     for i, (start, end) in enumerate(taken):
         _created(venue.book(venue.citizen(i % 2), start, end, "private-person", confirm=i != 1))
     first, last = day, day + timedelta(days=2)
@@ -173,13 +172,12 @@ def availability(ctx: CheckContext) -> None:
     requirements=["BOOK-002"],
 )
 def hold_then_confirm(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     hold = ctx.random.randint(5, 30)
     venue = bd.build_venue(ctx, terms={"holdMinutes": hold})
     day = bd.future_day(ctx, now)
     customer = venue.association()
-    held = _created(venue.book(customer, *_slot(day, "18:00", 90), "association-youth"), "held")
+    held = _created(venue.book(customer, *bd.slot(day, "18:00", 90), "association-youth"), "held")
     ensure(
         held.get("holdExpiresAt") == iso(now + timedelta(minutes=hold)),
         "holdExpiresAt is not the creation time plus the unit's hold time",
@@ -198,7 +196,7 @@ def hold_then_confirm(ctx: CheckContext) -> None:
     )
     expect(customer.post(f"/bookings/{held['id']}/confirm")).status(200).field("status", "confirmed")
     direct = _created(
-        venue.book(venue.citizen(), *_slot(day, "20:00", 60), "private-person", confirm=True), "confirmed"
+        venue.book(venue.citizen(), *bd.slot(day, "20:00", 60), "private-person", confirm=True), "confirmed"
     )
     ensure(
         _status(venue.citizen(), direct["id"]) == "confirmed",
@@ -214,11 +212,10 @@ def hold_then_confirm(ctx: CheckContext) -> None:
     requirements=["BOOK-003"],
 )
 def hold_expiry(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     hold = ctx.random.randint(5, 20)
     venue = bd.build_venue(ctx, terms={"holdMinutes": hold})
-    slot = _slot(bd.future_day(ctx, now), "19:00", 60)
+    slot = bd.slot(bd.future_day(ctx, now), "19:00", 60)
     held = _created(venue.book(venue.citizen(0), *slot, "private-person"), "held")
     ctx.test.set_clock(now + timedelta(minutes=hold) - timedelta(seconds=30), frozen=True)
     expect(venue.book(venue.citizen(1), *slot, "private-person")).problem(409, "booking-conflict")
@@ -235,11 +232,10 @@ def hold_expiry(ctx: CheckContext) -> None:
     requirements=["BOOK-004"],
 )
 def overlap_refused(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx)
     day = bd.future_day(ctx, now)
-    start, end = _slot(day, "18:00", 90)
+    start, end = bd.slot(day, "18:00", 90)
     _created(venue.book(venue.association(), start, end, "association-adult", confirm=True))
     other = venue.citizen()
     half = timedelta(minutes=30)
@@ -267,11 +263,10 @@ def overlap_refused(ctx: CheckContext) -> None:
     requirements=["BOOK-004"],
 )
 def concurrent_creates(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx, citizens=CONCURRENT_CREATES)
     day = bd.future_day(ctx, now)
-    slot = _slot(day, "17:00", 60)
+    slot = bd.slot(day, "17:00", 60)
     customers = [venue.citizen(i) for i in range(CONCURRENT_CREATES)]
     keys = [bd.idempotency_key(ctx.random) for _ in customers]
     # Each customer asks for a slightly different interval, all overlapping the same hour.
@@ -321,11 +316,10 @@ def concurrent_creates(ctx: CheckContext) -> None:
     requirements=["BOOK-005"],
 )
 def not_bookable(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     day = bd.future_day(ctx, now)
     closed_day = day + timedelta(days=1)
-    block = _slot(day, "15:00", 120)
+    block = bd.slot(day, "15:00", 120)
     venue = bd.build_venue(
         ctx,
         opening={**bd.every_day("08:00", "20:00"), "exceptions": [{"date": closed_day.isoformat(), "closed": True}]},
@@ -333,23 +327,16 @@ def not_bookable(ctx: CheckContext) -> None:
     )
     customer = venue.citizen()
     cases = {
-        "before opening": _slot(day, "07:30", 60),
-        "past closing": _slot(day, "19:30", 60),
-        "on a closed date": _slot(closed_day, "10:00", 60),
+        "before opening": bd.slot(day, "07:30", 60),
+        "past closing": bd.slot(day, "19:30", 60),
+        "on a closed date": bd.slot(closed_day, "10:00", 60),
         "in a blocked period": (block[0] + timedelta(minutes=30), block[0] + timedelta(minutes=90)),
         "across a blocked period's start": (block[0] - timedelta(minutes=30), block[0] + timedelta(minutes=30)),
         "in the past": (now - timedelta(days=1), now - timedelta(days=1) + timedelta(hours=1)),
     }
     for what, (start, end) in cases.items():
         response = venue.book(customer, start, end, "private-person")
-        ensure(
-            response.status_code == 422,
-            f"a booking {what} was not refused with 422",
-            expected=422,
-            actual=response.status_code,
-            response=response,
-        )
-        expect(response).problem(422, "slot-not-bookable")
+        ensure_status(response, 422, f"a booking {what} was not refused with 422").problem(422, "slot-not-bookable")
     start = local(day, "10:00")
     for end in (start, start - timedelta(hours=1)):
         expect(venue.book(customer, start, end, "private-person")).problem(400, "validation-error").names_parameter(
@@ -364,8 +351,7 @@ def not_bookable(ctx: CheckContext) -> None:
     requirements=["BOOK-006"],
 )
 def price_by_category(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     rng = ctx.random
     # Odd hourly prices and lengths make the rounding matter.
     per_hour = {c: rng.randint(50, 900) * 100 + rng.choice((11, 45, 57, 99)) for c in bd.CATEGORIES[:3]}
@@ -379,7 +365,7 @@ def price_by_category(ctx: CheckContext) -> None:
         (venue.citizen(), "private-person", "13:00", rng.choice((25, 65, 135))),
     ]
     for client, category, start, minutes in bookings:
-        body = _created(venue.book(client, *_slot(day, start, minutes), category))
+        body = _created(venue.book(client, *bd.slot(day, start, minutes), category))
         wanted = {"amountOre": bd.price(per_hour[category], minutes), "currency": "SEK"}
         ensure(
             body.get("price") == wanted,
@@ -392,15 +378,8 @@ def price_by_category(ctx: CheckContext) -> None:
         (venue.association(), "company", "an association as a company"),
         (venue.company(), "company", "a category without a price"),
     ):
-        response = venue.book(client, *_slot(day, "16:00", 60), category)
-        ensure(
-            response.status_code == 422,
-            f"{what} was not refused with 422",
-            expected=422,
-            actual=response.status_code,
-            response=response,
-        )
-        expect(response).problem(422, "customer-category-not-allowed")
+        response = venue.book(client, *bd.slot(day, "16:00", 60), category)
+        ensure_status(response, 422, f"{what} was not refused with 422").problem(422, "customer-category-not-allowed")
 
 
 @check(
@@ -409,8 +388,7 @@ def price_by_category(ctx: CheckContext) -> None:
     requirements=["BOOK-007"],
 )
 def cancellation_rules(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     rng = ctx.random
     free_hours, percent, per_hour = rng.randint(24, 72), rng.choice((25, 33, 50, 75)), rng.randint(100, 600) * 100 + 37
     venue = bd.build_venue(
@@ -422,9 +400,9 @@ def cancellation_rules(ctx: CheckContext) -> None:
     )
     day = bd.future_day(ctx, now)
     customer = venue.citizen()
-    on_time = _created(venue.book(customer, *_slot(day, "09:00", 90), "private-person", confirm=True))
-    late = _created(venue.book(customer, *_slot(day, "12:00", 75), "private-person", confirm=True))
-    started = _created(venue.book(customer, *_slot(day, "17:00", 60), "private-person", confirm=True))
+    on_time = _created(venue.book(customer, *bd.slot(day, "09:00", 90), "private-person", confirm=True))
+    late = _created(venue.book(customer, *bd.slot(day, "12:00", 75), "private-person", confirm=True))
+    started = _created(venue.book(customer, *bd.slot(day, "17:00", 60), "private-person", confirm=True))
     deadline = bd.parse(on_time["start"]) - timedelta(hours=free_hours)
     ctx.test.set_clock(deadline, frozen=True)
     expect(venue.citizen().post(f"/bookings/{on_time['id']}/cancel", json={"reason": "Ändrade planer"})).status(
@@ -437,18 +415,13 @@ def cancellation_rules(ctx: CheckContext) -> None:
         "cancellation.fee", fee
     )
     # A booking held after the deadline has passed is still cancelled free of charge.
-    held = _created(venue.book(venue.citizen(), *_slot(day, "15:00", 60), "private-person"), "held")
+    held = _created(venue.book(venue.citizen(), *bd.slot(day, "15:00", 60), "private-person"), "held")
     expect(venue.citizen().post(f"/bookings/{held['id']}/cancel")).status(200).field(
         "cancellation.fee", {"amountOre": 0, "currency": "SEK"}
     )
     ctx.test.set_clock(bd.parse(started["start"]) + timedelta(minutes=5), frozen=True)
     expect(venue.citizen().post(f"/bookings/{started['id']}/cancel")).problem(409, "invalid-state")
-    ensure(
-        _status(venue.citizen(), started["id"]) == "confirmed",
-        "a refused cancellation changed the booking",
-        expected="confirmed",
-        actual=_status(venue.citizen(), started["id"]),
-    )
+    _ensure_booking_is(venue.citizen(), started["id"], "confirmed", "a refused cancellation changed the booking")
 
 
 @check(
@@ -457,11 +430,10 @@ def cancellation_rules(ctx: CheckContext) -> None:
     requirements=["BOOK-008"],
 )
 def approval(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx, terms={"approvalRequired": True})
     day = bd.future_day(ctx, now)
-    first_slot, second_slot = _slot(day, "10:00", 60), _slot(day, "12:00", 60)
+    first_slot, second_slot = bd.slot(day, "10:00", 60), bd.slot(day, "12:00", 60)
     pending = _created(
         venue.book(venue.association(), *first_slot, "association-youth", confirm=True), "pending-approval"
     )
@@ -471,12 +443,7 @@ def approval(ctx: CheckContext) -> None:
     expect(venue.citizen().post(f"/bookings/{held['id']}/approve")).problem(403, "forbidden")
     expect(venue.admin("1480").post(f"/bookings/{pending['id']}/approve")).problem(404, "not-found")
     expect(venue.admin().post(f"/bookings/{pending['id']}/approve")).status(200).field("status", "confirmed")
-    ensure(
-        _status(venue.association(), pending["id"]) == "confirmed",
-        "the approval did not stick",
-        expected="confirmed",
-        actual=_status(venue.association(), pending["id"]),
-    )
+    _ensure_booking_is(venue.association(), pending["id"], "confirmed", "the approval did not stick")
     expect(venue.admin().post(f"/bookings/{pending['id']}/approve")).problem(409, "invalid-state")
     reason = "Hallen behövs för skolans verksamhet."
     expect(venue.admin().post(f"/bookings/{held['id']}/reject", json={"reason": reason})).status(200).field(
@@ -491,8 +458,7 @@ def approval(ctx: CheckContext) -> None:
     requirements=["BOOK-009"],
 )
 def my_bookings(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx, citizens=2)
     away = bd.build_venue(ctx, citizens=1, municipality_code="1480")
     day = bd.future_day(ctx, now)
@@ -504,8 +470,8 @@ def my_bookings(ctx: CheckContext) -> None:
         ("association", venue.association(0), "association-youth", "12:00"),
         ("association", venue.association(1), "association-adult", "14:00"),
     ):
-        made[who].append(_created(venue.book(client, *_slot(day, start, 60), category))["id"])
-    made["away"].append(_created(away.book(away.citizen(0), *_slot(day, "12:00", 60), "private-person"))["id"])
+        made[who].append(_created(venue.book(client, *bd.slot(day, start, 60), category))["id"])
+    made["away"].append(_created(away.book(away.citizen(0), *bd.slot(day, "12:00", 60), "private-person"))["id"])
 
     def same(client: RecordingClient, expected: list[str], what: str, params: dict[str, Any] | None = None) -> None:
         listed = [item["id"] for item in walk(client, "/bookings", params)]
@@ -534,12 +500,11 @@ def my_bookings(ctx: CheckContext) -> None:
     requirements=["BOOK-010"],
 )
 def authorisation(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx)
     rival = bd.build_venue(ctx)
     day = bd.future_day(ctx, now)
-    booking = _created(venue.book(venue.association(0), *_slot(day, "18:00", 60), "association-youth"))
+    booking = _created(venue.book(venue.association(0), *bd.slot(day, "18:00", 60), "association-youth"))
     path = f"/bookings/{booking['id']}"
     expect(venue.association(1).get(path)).status(200).field("id", booking["id"])
     expect(venue.admin().get(path)).status(200).field("id", booking["id"])
@@ -552,27 +517,16 @@ def authorisation(ctx: CheckContext) -> None:
             if suffix == "/confirm" and client is not None and who.endswith("administrator"):
                 continue  # staff never confirm (403, below); the booking must still be unknown to them
             response = client.request(method, path + suffix)
-            ensure(
-                response.status_code == 404,
-                f"{who}: {method} {path}{suffix} answered {response.status_code}",
-                expected=404,
-                actual=response.status_code,
-                response=response,
-            )
-            expect(response).problem(404, "not-found")
+            message = f"{who}: {method} {path}{suffix} answered {response.status_code}"
+            ensure_status(response, 404, message).problem(404, "not-found")
     expect(ctx.as_persona("case-officer", municipalityCode=venue.municipality_code).get("/bookings")).problem(
         403, "forbidden"
     )
     finance = ctx.as_persona("system-client", clientId="ekonomisystem", scopes=["finance:read"])
     expect(finance.get(path)).problem(403, "forbidden")
-    expect(venue.book(venue.admin(), *_slot(day, "20:00", 60), "private-person")).problem(403, "forbidden")
+    expect(venue.book(venue.admin(), *bd.slot(day, "20:00", 60), "private-person")).problem(403, "forbidden")
     expect(venue.association(0).post(f"{path}/approve")).problem(403, "forbidden")
-    ensure(
-        _status(venue.association(0), booking["id"]) == "held",
-        "refused calls changed the booking",
-        expected="held",
-        actual=_status(venue.association(0), booking["id"]),
-    )
+    _ensure_booking_is(venue.association(0), booking["id"], "held", "refused calls changed the booking")
 
 
 @check(
@@ -581,8 +535,7 @@ def authorisation(ctx: CheckContext) -> None:
     requirements=["BOOK-011"],
 )
 def idempotency(ctx: CheckContext) -> None:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
+    now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx)
     day = bd.future_day(ctx, now)
     customer = venue.citizen()
@@ -642,13 +595,7 @@ def _dst_day(ctx: CheckContext, venue: Venue, day: date, opens_utc: str, closes_
     last = datetime.fromisoformat(expected[0][1].replace("Z", "+00:00"))
     for start, end in ((first, first + timedelta(hours=1)), (last - timedelta(hours=1), last)):
         response = venue.book(venue.citizen(), start, end, "private-person", confirm=True)
-        ensure(
-            response.status_code == 201,
-            f"the first or last hour of {day} ({iso(start)}) cannot be booked",
-            expected=201,
-            actual=response.status_code,
-            response=response,
-        )
+        ensure_status(response, 201, f"the first or last hour of {day} ({iso(start)}) cannot be booked")
     for start in (first - timedelta(hours=1), last):
         expect(venue.book(venue.citizen(1), start, start + timedelta(hours=1), "private-person")).problem(
             422, "slot-not-bookable"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from conformance.context import CheckContext
 from conformance.dataset import personnummer
 from conformance.expect import ensure, expect
+from conformance.http import Credential
 from conformance.registry import check
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$")
@@ -97,8 +98,28 @@ def me_requires_token(ctx: CheckContext) -> None:
 @check("me-reflects-token", "GET /me returns the identity carried by the token", requirements=["CORE-012"])
 def me_reflects_token(ctx: CheckContext) -> None:
     person = _citizen(ctx)
-    response = ctx.as_persona("citizen", personId=person).get("/me")
-    expect(response).status(200).field("persona", "citizen").field("personId", person).field("expiresAt")
+    # A lifetime well short of the usual hour, so that an expiry of the server's own making (a session renewed
+    # by each request, a default lifetime) cannot pass for the one the token carries.
+    request = {"persona": "citizen", "personId": person, "expiresIn": ctx.random.randint(300, 1800)}
+    issued = expect(ctx.anonymous.post("/test/tokens", json=request)).status(201).field("expiresAt").json()
+    response = ctx.client.with_credential(Credential(issued["accessToken"], request)).get("/me")
+    served = expect(response).status(200).field("persona", "citizen").field("personId", person).field("expiresAt")
+    expires_at = served.json()["expiresAt"]
+    ensure(
+        _instant(expires_at) is not None and _instant(expires_at) == _instant(issued["expiresAt"]),
+        "GET /me gives another expiry than the token's",
+        expected=issued["expiresAt"],
+        actual=expires_at,
+        response=response,
+    )
+
+
+def _instant(text: object) -> datetime | None:
+    """An RFC 3339 timestamp as an instant, so that equal times written differently compare equal."""
+    try:
+        return datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
 
 
 @check(

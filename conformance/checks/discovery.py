@@ -63,10 +63,15 @@ def _iso(instant: datetime) -> str:
     return instant.isoformat()
 
 
-@check("list-facilities", "GET /facilities lists every facility exactly once", requirements=["DISC-001", "CORE-008"])
+@check(
+    "list-facilities",
+    "GET /facilities lists every facility exactly once, in full representation",
+    requirements=["DISC-001", "CORE-008"],
+)
 def list_facilities(ctx: CheckContext) -> None:
     data = _data(ctx)
-    first = ids(walk(ctx.anonymous, "/facilities", limit=7))
+    listed = walk(ctx.anonymous, "/facilities", limit=7)
+    first = ids(listed)
     second = ids(walk(ctx.anonymous, "/facilities", limit=7))
     ensure(
         len(first) == len(set(first)), "walking the pages yields a facility twice", expected="each once", actual=first
@@ -78,6 +83,21 @@ def list_facilities(ctx: CheckContext) -> None:
         actual=sorted(first),
     )
     ensure(first == second, "two walks over the same list give different orders", expected=first, actual=second)
+    # Full representation: a listed facility carries all a facility's own GET does (units, hours and all),
+    # so a client never needs one request per facility to show a list.
+    registered = {data.ids[f["ref"]]: f for f in data.facilities}
+    partial = {
+        f"{registered[item['id']]['name']} ({item['id']})": problems
+        for item in listed
+        if (problems := _facility_differences(registered[item["id"]], item, data))
+    }
+    ensure(
+        not partial,
+        "GET /facilities lists facilities that differ from the registered ones",
+        expected="each facility in full, as registered",
+        actual=partial,
+        response=listed.responses[0],
+    )
 
 
 @check(
@@ -353,7 +373,10 @@ def filter_open_at(ctx: CheckContext) -> None:
 def filter_accessibility(ctx: CheckContext) -> None:
     data = _data(ctx)
     present = sorted({a for f in data.facilities for a in f["accessibility"]})
-    for wanted in ([ctx.random.choice(present)], ctx.random.sample(present, 2)):
+    # A pair some facility has only one of, when the data holds one, so that "any of" cannot pass for "all of".
+    pairs = [[a, b] for i, a in enumerate(present) for b in present[i + 1 :]]
+    telling = [p for p in pairs if any(len(set(p) & set(f["accessibility"])) == 1 for f in data.facilities)]
+    for wanted in ([ctx.random.choice(present)], ctx.random.choice(telling or pairs)):
         _search(
             ctx,
             {"accessibility": wanted},
@@ -393,26 +416,44 @@ def filter_ownership(ctx: CheckContext) -> None:
         )
 
 
+@check(
+    "filter-capacity",
+    "minCapacity matches facilities with one unit large enough, counting capacities from the unit's value",
+    requirements=["DISC-015"],
+)
+def filter_capacity(ctx: CheckContext) -> None:
+    data = _data(ctx)
+
+    def capacities(f: dict[str, Any]) -> list[int]:
+        return [u.get("capacity") or 0 for u in f["units"]]
+
+    # Just above a facility's largest unit but within the sum of its units, when the data has one: a server
+    # that adds the units up then includes that facility. And exactly one unit's capacity: the bound is inclusive.
+    above_largest = sorted(max(c) + 1 for f in data.facilities if (c := capacities(f)) and max(c) + 1 <= sum(c))
+    exact = sorted(c for f in data.facilities for c in capacities(f) if c)
+    for people in (ctx.random.choice(above_largest or exact), ctx.random.choice(exact)):
+        expected = data.facility_ids(lambda f, n=people: any(c >= n for c in capacities(f)))
+        _search(ctx, {"minCapacity": people}, expected, f"minCapacity={people}")
+
+
 @check("filters-combine", "Several filters combine with AND", requirements=["DISC-010"])
 def filters_combine(ctx: CheckContext) -> None:
     data = _data(ctx)
-    code = dataset.MUNICIPALITIES[0][0]
-    ownership = ctx.random.choice(("owned", "rented"))
     at = dataset.ORDINARY_MONDAY
+    searched = data.facility_ids(lambda f: dataset.is_open(f["openingHours"], at) and data.offers(f, "ball-sports"))
+    places = {
+        (code, ownership): data.facility_ids(
+            lambda f, c=code, o=ownership: f["municipalityCode"] == c and f["ownership"] == o
+        )
+        for code, *_ in dataset.MUNICIPALITIES
+        for ownership in ("owned", "rented")
+    }
+    # A municipality and ownership where each half of the filters narrows the other's result, when the data
+    # holds one: a server that drops either half, or ORs them, then gives other facilities.
+    telling = sorted(key for key, found in places.items() if (found & searched) not in (found, searched))
+    code, ownership = ctx.random.choice(telling or sorted(places))
     params = {"municipalityCode": code, "ownership": ownership, "openAt": _iso(at), "activityType": "ball-sports"}
-    _search(
-        ctx,
-        params,
-        data.facility_ids(
-            lambda f: (
-                f["municipalityCode"] == code
-                and f["ownership"] == ownership
-                and dataset.is_open(f["openingHours"], at)
-                and data.offers(f, "ball-sports")
-            )
-        ),
-        "combined filters",
-    )
+    _search(ctx, params, places[(code, ownership)] & searched, "combined filters")
 
 
 @check("activity-types", "GET /activity-types exposes exactly the standard taxonomy", requirements=["DISC-012"])

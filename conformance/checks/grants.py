@@ -85,6 +85,19 @@ def programmes_public(ctx: CheckContext) -> None:
     expect(response).problem(status=400, type_suffix="validation-error").names_parameter(
         "/grantProgrammes/0/rules/periods/1/validFrom"
     )
+    # The other contradiction GRANT-013 names: a minimum above its maximum (either bound may be named).
+    for key, value, at in (
+        ("participantAge", {"min": 26, "max": 25, "disabilityExempt": True}, "participantAge"),
+        ("weeklyLimits", [{"minAge": 10, "maxAge": 9, "maxSessions": 3}], "weeklyLimits/0"),
+    ):
+        inverted = programme_fixture("inverted", world.code)
+        periods = [dict(p) for p in inverted["rules"]["periods"]]
+        periods[1][key] = value
+        inverted["rules"] = {"periods": periods}
+        response = ctx.anonymous.post("/test/fixtures", json={"grantProgrammes": [inverted]})
+        expect(response).problem(status=400, type_suffix="validation-error").names_parameter(
+            f"/grantProgrammes/0/rules/periods/1/{at}"
+        )
 
 
 @check(

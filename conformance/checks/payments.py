@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from conformance import booking_data as bd
-from conformance.booking_data import Venue, local
+from conformance.booking_data import Venue
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, ensure_status, expect
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -41,11 +41,18 @@ def _venue(ctx: CheckContext, municipality_code: str = "0180") -> tuple[Venue, i
     return venue, per_hour
 
 
+def _setup(ctx: CheckContext) -> tuple[Venue, int, date]:
+    """A priced venue and a day to book it on, under a frozen clock: how every check of the class starts
+    but the export, which needs a municipality of its own."""
+    now = bd.frozen_now(ctx)
+    venue, per_hour = _venue(ctx)
+    return venue, per_hour, bd.future_day(ctx, now)
+
+
 def _confirmed(
-    venue: Venue, client: RecordingClient, day: Any, start: str, minutes: int, category: str = "private-person"
+    venue: Venue, client: RecordingClient, day: date, start: str, minutes: int, category: str = "private-person"
 ) -> dict[str, Any]:
-    begin = local(day, start)
-    response = venue.book(client, begin, begin + timedelta(minutes=minutes), category, confirm=True)
+    response = venue.book(client, *bd.slot(day, start, minutes), category, confirm=True)
     body: dict[str, Any] = expect(response).status(201).field("status", "confirmed").json()
     return body
 
@@ -68,10 +75,16 @@ def _provider(ctx: CheckContext, outcome: str) -> Iterator[None]:
         ctx.anonymous.put("/test/payment-provider", json={"outcome": "settled"})
 
 
-def _start(ctx: CheckContext) -> Any:
-    now = bd.base_clock(ctx)
-    ctx.test.set_clock(now, frozen=True)
-    return now
+def _complete(ctx: CheckContext, payment_id: str, outcome: str) -> Response:
+    """The simulated provider's late answer to a pending payment."""
+    return ctx.anonymous.post(f"/test/payments/{payment_id}/complete", json={"outcome": outcome})
+
+
+def _finance(ctx: CheckContext, municipality_code: str) -> RecordingClient:
+    """The municipality's finance system, the client the export is for."""
+    return ctx.as_persona(
+        "system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode=municipality_code
+    )
 
 
 @check(
@@ -80,9 +93,7 @@ def _start(ctx: CheckContext) -> Any:
     requirements=["PAY-001"],
 )
 def pay_bookings(ctx: CheckContext) -> None:
-    now = _start(ctx)
-    venue, per_hour = _venue(ctx)
-    day = bd.future_day(ctx, now)
+    venue, per_hour, day = _setup(ctx)
     first, second = (
         _confirmed(venue, venue.citizen(), day, "08:00", 50),
         _confirmed(venue, venue.citizen(), day, "10:00", 95),
@@ -101,8 +112,7 @@ def pay_bookings(ctx: CheckContext) -> None:
         actual=payment.get("status"),
     )
     expect(_pay(ctx, venue.citizen(), [second["id"]])).problem(409, "already-paid")
-    begin = local(day, "13:00")
-    held = expect(venue.book(venue.citizen(), begin, begin + timedelta(hours=1), "private-person")).status(201).json()
+    held = expect(venue.book(venue.citizen(), *bd.slot(day, "13:00", 60), "private-person")).status(201).json()
     expect(_pay(ctx, venue.citizen(), [held["id"]])).problem(409, "invalid-state")
     others = _confirmed(venue, venue.citizen(1), day, "15:00", 60)
     expect(_pay(ctx, venue.citizen(), [others["id"]])).problem(422, "unknown-reference")
@@ -116,9 +126,7 @@ def pay_bookings(ctx: CheckContext) -> None:
     requirements=["PAY-002"],
 )
 def provider_outcomes(ctx: CheckContext) -> None:
-    now = _start(ctx)
-    venue, _ = _venue(ctx)
-    day = bd.future_day(ctx, now)
+    venue, _, day = _setup(ctx)
     booking = _confirmed(venue, venue.citizen(), day, "09:00", 60)
     with _provider(ctx, "declined"):
         expect(_pay(ctx, venue.citizen(), [booking["id"]], "card")).status(201).field("status", "declined")
@@ -131,7 +139,7 @@ def provider_outcomes(ctx: CheckContext) -> None:
             expect(_pay(ctx, venue.citizen(), [third["id"]], "swish")).status(201).field("status", "pending").json()
         )
         expect(_pay(ctx, venue.citizen(), [third["id"]], "card")).problem(409, "already-paid")
-    expect(ctx.anonymous.post(f"/test/payments/{pending['id']}/complete", json={"outcome": "settled"})).status(200)
+    expect(_complete(ctx, pending["id"], "settled")).status(200)
     expect(venue.citizen().get(f"/payments/{pending['id']}")).status(200).field("status", "settled")
 
 
@@ -142,23 +150,15 @@ def provider_outcomes(ctx: CheckContext) -> None:
     cls="test-interface",
 )
 def payment_provider(ctx: CheckContext) -> None:
-    now = _start(ctx)
-    venue, _ = _venue(ctx)
-    day = bd.future_day(ctx, now)
+    venue, _, day = _setup(ctx)
     with _provider(ctx, "pending"):
         first = _confirmed(venue, venue.citizen(), day, "09:00", 60)
         second = _confirmed(venue, venue.citizen(), day, "11:00", 60)
         one = expect(_pay(ctx, venue.citizen(), [first["id"]])).status(201).field("status", "pending").json()
         two = expect(_pay(ctx, venue.citizen(), [second["id"]])).status(201).field("status", "pending").json()
-    expect(ctx.anonymous.post(f"/test/payments/{one['id']}/complete", json={"outcome": "declined"})).status(200).field(
-        "status", "declined"
-    )
-    expect(ctx.anonymous.post(f"/test/payments/{two['id']}/complete", json={"outcome": "settled"})).status(200).field(
-        "status", "settled"
-    )
-    expect(ctx.anonymous.post(f"/test/payments/{two['id']}/complete", json={"outcome": "declined"})).problem(
-        409, "invalid-state"
-    )
+    expect(_complete(ctx, one["id"], "declined")).status(200).field("status", "declined")
+    expect(_complete(ctx, two["id"], "settled")).status(200).field("status", "settled")
+    expect(_complete(ctx, two["id"], "declined")).problem(409, "invalid-state")
     third = _confirmed(venue, venue.citizen(), day, "13:00", 60)
     expect(_pay(ctx, venue.citizen(), [third["id"]])).status(201).field("status", "settled")
 
@@ -169,9 +169,7 @@ def payment_provider(ctx: CheckContext) -> None:
     requirements=["PAY-003"],
 )
 def refund_on_cancellation(ctx: CheckContext) -> None:
-    now = _start(ctx)
-    venue, per_hour = _venue(ctx)
-    day = bd.future_day(ctx, now)
+    venue, per_hour, day = _setup(ctx)
     early, late = (
         _confirmed(venue, venue.citizen(), day, "08:00", 60),
         _confirmed(venue, venue.citizen(), day, "12:00", 75),
@@ -204,7 +202,7 @@ def refund_on_cancellation(ctx: CheckContext) -> None:
         pending = expect(_pay(ctx, venue.citizen(), [booking["id"]])).status(201).field("status", "pending").json()
     expect(venue.citizen().post(f"/bookings/{booking['id']}/cancel")).problem(409, "payment-pending")
     expect(venue.citizen().get(f"/bookings/{booking['id']}")).status(200).field("status", "confirmed")
-    ctx.anonymous.post(f"/test/payments/{pending['id']}/complete", json={"outcome": "settled"})
+    _complete(ctx, pending["id"], "settled")
 
 
 @check(
@@ -213,7 +211,7 @@ def refund_on_cancellation(ctx: CheckContext) -> None:
     requirements=["PAY-004"],
 )
 def settlement_export(ctx: CheckContext) -> None:
-    now = _start(ctx)
+    now = bd.frozen_now(ctx)
     code = ctx.random.choice(("2584", "2583", "2582"))  # municipalities no other check uses
     venue, per_hour = _venue(ctx, code)
     day = bd.future_day(ctx, now)
@@ -236,7 +234,7 @@ def settlement_export(ctx: CheckContext) -> None:
             ("refund", card["id"], b["id"], price_b - bd.share(price_b, FEE_PERCENT)),
         ]
     )
-    finance = ctx.as_persona("system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode=code)
+    finance = _finance(ctx, code)
     period = {"from": now.astimezone(bd.STOCKHOLM).date().isoformat(), "to": day.isoformat()}
     items = walk(finance, "/payment-transactions", period, limit=2)
     served = sorted(
@@ -254,10 +252,7 @@ def settlement_export(ctx: CheckContext) -> None:
     totals = expect(response).status(200).json().get("totals")
     wanted = {"charges": _sek(charges), "refunds": _sek(refunds), "net": _sek(charges - refunds)}
     ensure(totals == wanted, "the export's totals do not add up", expected=wanted, actual=totals, response=response)
-    elsewhere = ctx.as_persona(
-        "system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode="0380"
-    )
-    foreign = {i.get("paymentId") for i in walk(elsewhere, "/payment-transactions", period)}
+    foreign = {i.get("paymentId") for i in walk(_finance(ctx, "0380"), "/payment-transactions", period)}
     ensure(
         not foreign & {card["id"], invoice["id"]},
         "another municipality's export shows these payments",
@@ -272,31 +267,14 @@ def settlement_export(ctx: CheckContext) -> None:
     requirements=["PAY-005"],
 )
 def idempotency(ctx: CheckContext) -> None:
-    now = _start(ctx)
-    venue, _ = _venue(ctx)
-    day = bd.future_day(ctx, now)
+    venue, _, day = _setup(ctx)
     first, second = (
         _confirmed(venue, venue.citizen(), day, "08:00", 60),
         _confirmed(venue, venue.citizen(), day, "10:00", 60),
     )
     body = {"bookingIds": [first["id"]], "method": "swish"}
-    expect(venue.citizen().post("/payments", json=body)).problem(400, "validation-error").names_parameter(
-        "Idempotency-Key"
-    )
-    key = bd.idempotency_key(ctx.random)
-    created = expect(venue.citizen().post("/payments", json=body, headers={"Idempotency-Key": key})).status(201).json()
-    again = venue.citizen().post("/payments", json=body, headers={"Idempotency-Key": key})
-    ensure(
-        again.status_code == 201 and again.json() == created,
-        "a replay did not return the first payment",
-        expected=created,
-        actual=again.text[:500],
-        response=again,
-    )
     other = {"bookingIds": [second["id"]], "method": "swish"}
-    expect(venue.citizen().post("/payments", json=other, headers={"Idempotency-Key": key})).problem(
-        422, "idempotency-key-reused"
-    )
+    created = bd.idempotent_create(ctx, venue.citizen(), "/payments", body, other, "payment")
     listed = [p["id"] for p in walk(venue.citizen(), "/payments")]
     ensure(listed == [created["id"]], "replays created payments", expected=[created["id"]], actual=listed)
 
@@ -307,9 +285,7 @@ def idempotency(ctx: CheckContext) -> None:
     requirements=["PAY-006"],
 )
 def authorisation(ctx: CheckContext) -> None:
-    now = _start(ctx)
-    venue, _ = _venue(ctx)
-    day = bd.future_day(ctx, now)
+    venue, _, day = _setup(ctx)
     booking = _confirmed(venue, venue.association(0), day, "08:00", 60, "association-adult")
     payment = expect(_pay(ctx, venue.association(0), [booking["id"]])).status(201).json()
     path = f"/payments/{payment['id']}"
@@ -320,15 +296,7 @@ def authorisation(ctx: CheckContext) -> None:
         ("another organisation", venue.company()),
         ("another municipality", venue.admin("1480")),
     ):
-        response = client.get(path)
-        ensure(
-            response.status_code == 404,
-            f"{who} can read the payment",
-            expected=404,
-            actual=response.status_code,
-            response=response,
-        )
-        expect(response).problem(404, "not-found")
+        ensure_status(client.get(path), 404, f"{who} can read the payment").problem(404, "not-found")
     period = {"from": day.isoformat(), "to": day.isoformat()}
     for who, client in (
         ("a citizen", venue.citizen()),
@@ -340,12 +308,5 @@ def authorisation(ctx: CheckContext) -> None:
             ),
         ),
     ):
-        response = client.get("/payment-transactions", params=period)
-        ensure(
-            response.status_code == 403,
-            f"{who} can read the finance export",
-            expected=403,
-            actual=response.status_code,
-            response=response,
-        )
+        ensure_status(client.get("/payment-transactions", params=period), 403, f"{who} can read the finance export")
     expect(venue.admin().get("/payment-transactions", params=period)).status(200)

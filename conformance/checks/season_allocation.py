@@ -17,7 +17,7 @@ from typing import Any
 from conformance import booking_data as bd
 from conformance.booking_data import Venue, iso, local
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, ensure_status, expect
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -177,25 +177,11 @@ def applying(ctx: CheckContext) -> None:
     slot = _slot(venue.unit_id, "monday", "17:00", "18:00")
     ctx.test.set_clock(season.deadline - timedelta(minutes=1), frozen=True)
     expect(_apply(ctx, venue.association(), season, YOUTH, slot)).status(201).field("status", "submitted")
-    response = _apply(ctx, venue.citizen(), season, YOUTH, slot)
-    ensure(
-        response.status_code == 403,
-        "a citizen could apply for season times",
-        expected=403,
-        actual=response.status_code,
-        response=response,
-    )
+    ensure_status(_apply(ctx, venue.citizen(), season, YOUTH, slot), 403, "a citizen could apply for season times")
     expect(_apply(ctx, venue.company(), season, YOUTH, slot)).problem(422, "customer-category-not-allowed")
     ctx.test.set_clock(season.deadline, frozen=True)
     response = _apply(ctx, venue.association(1), season, ADULT, slot)
-    ensure(
-        response.status_code == 409,
-        "an application at the deadline was accepted",
-        expected=409,
-        actual=response.status_code,
-        response=response,
-    )
-    expect(response).problem(409, "deadline-passed")
+    ensure_status(response, 409, "an application at the deadline was accepted").problem(409, "deadline-passed")
 
 
 @check(
@@ -303,29 +289,14 @@ def allocation_authority(ctx: CheckContext) -> None:
         ("another association", season.rival.association()),
         ("another municipality", venue.admin("1480")),
     ):
-        response = client.get(path)
-        ensure(
-            response.status_code == 404,
-            f"{who} can read the application",
-            expected=404,
-            actual=response.status_code,
-            response=response,
-        )
+        ensure_status(client.get(path), 404, f"{who} can read the application")
     ctx.test.set_clock(season.deadline + timedelta(days=1), frozen=True)
     for who, client in (
         ("a representative", venue.association()),
         ("a citizen", venue.citizen()),
         ("another municipality", venue.admin("1480")),
     ):
-        response = _allocate(ctx, client, season)
-        ensure(
-            response.status_code == 403,
-            f"{who} could allocate the season",
-            expected=403,
-            actual=response.status_code,
-            response=response,
-        )
-        expect(response).problem(403, "forbidden")
+        ensure_status(_allocate(ctx, client, season), 403, f"{who} could allocate the season").problem(403, "forbidden")
     expect(_allocate(ctx, venue.admin(), season)).status(201)
     expect(_allocate(ctx, venue.admin(), season)).problem(409, "already-allocated")
 
@@ -340,22 +311,8 @@ def idempotency(ctx: CheckContext) -> None:
     venue = season.venue
     slot = _slot(venue.unit_id, "monday", "17:00", "18:00")
     body = {"customerCategory": YOUTH, "alternatives": [slot]}
+    other = {**body, "customerCategory": ADULT}
     path = f"/seasons/{season.id}/applications"
-    expect(venue.association().post(path, json=body)).problem(400, "validation-error").names_parameter(
-        "Idempotency-Key"
-    )
-    key = bd.idempotency_key(ctx.random)
-    first = expect(venue.association().post(path, json=body, headers={"Idempotency-Key": key})).status(201).json()
-    again = venue.association().post(path, json=body, headers={"Idempotency-Key": key})
-    ensure(
-        again.status_code == 201 and again.json() == first,
-        "a replay did not return the first application",
-        expected=first,
-        actual=again.text[:400],
-        response=again,
-    )
-    expect(
-        venue.association().post(path, json={**body, "customerCategory": ADULT}, headers={"Idempotency-Key": key})
-    ).problem(422, "idempotency-key-reused")
+    first = bd.idempotent_create(ctx, venue.association(), path, body, other, "application")
     listed = [a["id"] for a in walk(venue.association(), "/season-applications", {"seasonId": season.id})]
     ensure(listed == [first["id"]], "replays created applications", expected=[first["id"]], actual=listed)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import spec
+from conformance import booking_data as bd
 from conformance import dataset
 from conformance.context import CheckContext
 from conformance.expect import ensure, expect
@@ -241,3 +242,43 @@ def tokens_for_personas(ctx: CheckContext) -> None:
         expect(ctx.anonymous.post("/test/tokens", json=claims)).problem(
             status=400, type_suffix="validation-error"
         ).names_parameter(missing)
+
+
+@check(
+    "payment-provider-reset",
+    "A reset returns the simulated payment provider to settling card and Swish payments",
+    requirements=["TEST-010"],
+)
+def payment_provider_reset(ctx: CheckContext) -> None:
+    """The outcome holds "until changed or the sandbox is reset": a reset must not leave it in force, or
+    every check after one that declined payments would inherit its outcome."""
+    outcome = ctx.random.choice(("declined", "pending"))
+    expect(ctx.anonymous.put("/test/payment-provider", json={"outcome": outcome})).status(200).field("outcome", outcome)
+    try:
+        ctx.test.reset()
+        now = bd.base_clock(ctx)
+        ctx.test.set_clock(now, frozen=True)
+        terms = {
+            "prices": [{"customerCategory": "private-person", "pricePerHourOre": 100 * ctx.random.randint(50, 500)}]
+        }
+        venue = bd.build_venue(ctx, terms=terms)
+        day = bd.future_day(ctx, now)
+        for method, start in (("card", "09:00"), ("swish", "12:00")):
+            begin = bd.local(day, start)
+            booked = venue.book(venue.citizen(), begin, begin + timedelta(hours=1), "private-person", confirm=True)
+            booking_id = expect(booked).status(201).json()["id"]
+            response = venue.citizen().post(
+                "/payments",
+                json={"bookingIds": [booking_id], "method": method},
+                headers={"Idempotency-Key": bd.idempotency_key(ctx.random)},
+            )
+            status = expect(response).status(201).json().get("status")
+            ensure(
+                status == "settled",
+                f"after a reset the simulated provider still answers {method} payments '{status}'",
+                expected="settled",
+                actual=status,
+                response=response,
+            )
+    finally:
+        ctx.anonymous.put("/test/payment-provider", json={"outcome": "settled"})

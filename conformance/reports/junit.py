@@ -55,9 +55,7 @@ def _testcase(suite: ET.Element, result: Result, api_root: str) -> None:
     )
     headline = xml_text(result.message.splitlines()[0] if result.message else result.status)
     if result.status == "failed":
-        ET.SubElement(case, "failure", message=headline, type="CheckFailure").text = failure_text(
-            result, api_root
-        )
+        ET.SubElement(case, "failure", message=headline, type="CheckFailure").text = failure_text(result, api_root)
     elif result.status == "error":
         ET.SubElement(case, "error", message=headline, type="error").text = failure_text(result, api_root)
     elif result.status == "skipped":

@@ -98,7 +98,12 @@ def check(old: Document, new: Document, today: date | None = None) -> Verdict:
             f"that has passed by {today}"
         )
         if ov.major >= 1:
-            verdict.problems.append(line + ": deprecate it with `x-sunset` first, remove it in a later major version")
+            advice = (
+                "keep it until its sunset has passed"
+                if change.id.endswith("-before-sunset")
+                else "deprecate it with `x-sunset` first, remove it in a later major version"
+            )
+            verdict.problems.append(f"{line}: {advice}")
         else:
             verdict.notes.append(line + " (allowed while the major version is 0)")
     return verdict
