@@ -55,6 +55,13 @@ class UnitCalendar:
     busy: list[Busy]  # overlapping [lower, upper), neither sorted nor clipped
 
 
+def _busy_in_range(table: sa.Table, kind: str) -> sa.Select[Any]:
+    """(start, end, kind) of the table's intervals for the unit that overlap [lower, upper)."""
+    return sa.select(table.c.start_at, table.c.end_at, sa.literal_column(f"'{kind}'", sa.String).label("kind")).where(
+        table.c.unit_id == _UNIT_ID, table.c.start_at < _UPPER, table.c.end_at > _LOWER
+    )
+
+
 @cache
 def _busy_statement(settings: Settings) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Bookings that take their time and (unless a fault ignores them) blocked periods, as (start, end, kind).
@@ -62,23 +69,10 @@ def _busy_statement(settings: Settings) -> sa.Select[Any] | sa.CompoundSelect[An
     The rules are those of bookings.py (`blocking_condition`, `blocks_honoured`), with the clock
     as a parameter; settings, and so the faults, are fixed for the life of a server.
     """
-    taken = sa.select(
-        bookings.c.start_at, bookings.c.end_at, sa.literal_column("'booking'", sa.String).label("kind")
-    ).where(
-        bookings.c.unit_id == _UNIT_ID,
-        bookings.c.start_at < _UPPER,
-        bookings.c.end_at > _LOWER,
-        b.blocking_condition(_NOW, settings),
-    )
+    taken = _busy_in_range(bookings, "booking").where(b.blocking_condition(_NOW, settings))
     if not b.blocks_honoured(settings):
         return taken
-    periods = sa.select(
-        blocked_periods.c.start_at, blocked_periods.c.end_at, sa.literal_column("'blocked'", sa.String).label("kind")
-    ).where(
-        blocked_periods.c.unit_id == _UNIT_ID,
-        blocked_periods.c.start_at < _UPPER,
-        blocked_periods.c.end_at > _LOWER,
-    )
+    periods = _busy_in_range(blocked_periods, "blocked")
     return sa.union_all(taken, periods)
 
 
