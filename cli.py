@@ -261,7 +261,7 @@ def spec_diff(
     fail_on_breaking: bool = typer.Option(False, "--fail-on-breaking", help="Exit 1 when a change is breaking."),
     today: str | None = _TODAY,
 ) -> None:
-    """Every change from OLD to NEW, classified breaking / non-breaking / informational."""
+    """Every change from OLD to NEW (API, requirements catalogue, conformance classes), classified by level."""
     from spec.governance import diff
 
     _spec_format(fmt, ("text", "json", "markdown"))
@@ -294,13 +294,12 @@ def spec_changelog(
     out: Path | None = typer.Option(None, "--out", help="Write the Markdown here instead of printing it."),
     today: str | None = _TODAY,
 ) -> None:
-    """A Markdown changelog for suppliers: breaking, added, changed, deprecated, with what to do."""
+    """A Markdown changelog for suppliers: breaking, added, changed, deprecated, requirements, with what to do."""
     from spec.governance import changelog, versioning
 
     old_doc, new_doc, when = _spec_load(old, "release"), _spec_load(new), _spec_today(today)
     verdict = _spec_run(lambda: versioning.check(old_doc, new_doc, when))
-    folders = [d.source.parent if d.source is not None else None for d in (old_doc, new_doc)]
-    text = changelog.render(verdict, requirements=changelog.requirement_changes(*folders))
+    text = changelog.render(verdict)
     if out is None:
         typer.echo(text)
     else:

@@ -315,6 +315,60 @@ CASES: dict[str, tuple[Change, Change, set[tuple[str, str]]]] = {
         lambda d: schema(d, "ItemInput")["properties"]["name"].update(pattern="^[A-Z]+$"),
         {("request-property-pattern-changed", B)},
     ),
+    "request pattern added": (
+        nothing,
+        lambda d: schema(d, "ItemInput")["properties"]["name"].update(pattern="^[a-z]+$"),
+        {("request-property-pattern-added", B)},
+    ),
+    "request pattern removed": (
+        lambda d: schema(d, "ItemInput")["properties"]["name"].update(pattern="^[a-z]+$"),
+        nothing,
+        {("request-property-pattern-removed", N)},
+    ),
+    "nested request pattern added": (
+        lambda d: schema(d, "ItemInput")["properties"].update(
+            size={"type": "object", "properties": {"unit": {"type": "string"}}}
+        ),
+        lambda d: schema(d, "ItemInput")["properties"].update(
+            size={"type": "object", "properties": {"unit": {"type": "string", "pattern": "^(cm|m)$"}}}
+        ),
+        {("request-property-pattern-added", B)},
+    ),
+    "pattern added to a component used in requests and responses": (
+        nothing,
+        lambda d: schema(d, "Colour").update(pattern="^[a-z]+$"),
+        {
+            ("request-property-pattern-added", B),
+            ("request-parameter-pattern-added", B),
+            ("response-property-pattern-added", N),
+        },
+    ),
+    "query parameter pattern added": (
+        lambda d: op(d)["parameters"].append({"name": "q", "in": "query", "schema": {"type": "string"}}),
+        lambda d: op(d)["parameters"].append(
+            {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^[a-z]+$"}}
+        ),
+        {("request-parameter-pattern-added", B)},
+    ),
+    "header parameter pattern added": (
+        lambda d: op(d)["parameters"].append({"name": "X-Trace", "in": "header", "schema": {"type": "string"}}),
+        lambda d: op(d)["parameters"].append(
+            {"name": "X-Trace", "in": "header", "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
+        ),
+        {("request-parameter-pattern-added", B)},
+    ),
+    "read-only request property gains a pattern": (
+        lambda d: schema(d, "ItemInput")["properties"].update(id={"type": "string", "readOnly": True}),
+        lambda d: schema(d, "ItemInput")["properties"].update(
+            id={"type": "string", "readOnly": True, "pattern": "^[a-z0-9]+$"}
+        ),
+        {("request-property-pattern-added", B)},
+    ),
+    "response pattern added": (
+        nothing,
+        lambda d: schema(d, "Item")["properties"]["name"].update(pattern="^[a-z]+$"),
+        {("response-property-pattern-added", N)},
+    ),
     "request property nullable": (
         nothing,
         lambda d: schema(d, "ItemInput")["properties"]["name"].update(type=["string", "null"]),

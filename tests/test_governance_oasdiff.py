@@ -21,7 +21,6 @@ CORPUS = Path(os.environ.get("BOKBID_OASDIFF_CORPUS", "/work/shared/corpora/oasd
 
 REMOVAL = "removing what a client sends or reads goes through deprecation and a major version (oasdiff: WARN)"
 INPUT_BOUND = "a new bound on request input refuses values clients could send (newer oasdiff also says ERR)"
-READ_ONLY = "the property is readOnly, so clients never send it: only the response side counts, and there it narrows"
 PATTERN = "a changed pattern cannot be shown to accept every old value, so we treat it as breaking (oasdiff: WARN)"
 RESPONSE_PATTERN = "a response that may match fewer rules widens what clients receive (oasdiff does not check it)"
 REQUIRED_UNDEFINED = "a name listed in `required` is required by JSON Schema even without a property definition"
@@ -33,8 +32,6 @@ DISAGREEMENTS: dict[str, tuple[bool, str]] = {
     "024": (True, REMOVAL),
     "025": (True, REQUIRED_UNDEFINED),
     "041": (True, RESPONSE_PATTERN),
-    "042": (False, READ_ONLY),
-    "043": (False, READ_ONLY),
     "044": (True, PATTERN),
     "045": (True, RESPONSE_PATTERN),
     "046": (True, PATTERN),

@@ -6,17 +6,26 @@ associations), so each entry says what clients and servers have to do, not only 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from spec.governance.catalogue_diff import CONFORMANCE, REQUIREMENTS
 from spec.governance.changes import Change
+from spec.governance.semver import Version
 from spec.governance.versioning import Verdict
 
-REQUIREMENTS_FILE = "requirements.yaml"
-
 SECTIONS = ("Breaking", "Added", "Changed", "Deprecated")
+# The data files released beside the OpenAPI document each get a section of their own, after the API's.
+DATA_SECTIONS = {REQUIREMENTS: "Requirements catalogue", CONFORMANCE: "Conformance classes and profiles"}
+# What suppliers do about a change to a requirement, a class or a profile, by its effect.
+_OBLIGATION = "Servers it applies to: meet it to be certified for this version. Clients: may rely on it."
+DATA_ACTIONS = {
+    "addition": _OBLIGATION,
+    "tightened": _OBLIGATION,
+    "removal": "Clients: stop relying on it. Servers: it is no longer certified.",
+    "relaxed": "Clients: rely on it only where it still applies. Servers: it is certified in fewer cases.",
+    "incomparable": "Servers: meet the new definition to be certified. Clients: rely on what it now says.",
+    "docs": "No action.",
+}
 REPEATED = 3  # this many places with the same change are listed under one entry
 
 
@@ -50,6 +59,8 @@ def _in_request(change: Change) -> bool:
 def action(change: Change) -> str:
     """What clients and servers do about a change, in one or two short sentences."""
     effect = change.effect
+    if change.file is not None:
+        return DATA_ACTIONS[effect]
     if effect == "narrows":
         return (
             "Clients: send only values the new rule accepts. Servers: refuse the rest."
@@ -80,75 +91,85 @@ def action(change: Change) -> str:
     return "No action."
 
 
-def _catalogue(folder: Path | None) -> dict[str, dict[str, Any]] | None:
-    path = folder / REQUIREMENTS_FILE if folder is not None else None
-    if path is None or not path.is_file():
-        return None
-    return {r["id"]: r for r in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("requirements", [])}
+def _reads(change: Change) -> str:
+    """The wording of a requirement the change is about, so a supplier need not open the catalogue."""
+
+    def text(entry: Any) -> str:
+        wording = entry.get("text") if isinstance(entry, dict) else None
+        return str(wording.get("en") if isinstance(wording, dict) else wording or "")
+
+    if change.id == "requirement-added":
+        return f" It reads: {text(change.new)}"
+    if change.id == "requirement-removed":
+        return f" It read: {text(change.old)}"
+    if change.id in ("requirement-must-text-changed", "requirement-text-changed"):
+        return f" It now reads: {text(change.new)}"
+    return ""
 
 
-def requirement_changes(old_folder: Path | None, new_folder: Path | None) -> list[str]:
-    """What changed in the requirements catalogue beside the two OpenAPI files (empty without both).
-
-    The OpenAPI diff cannot see these, yet they decide certification: a new MUST is work for every
-    server supplier that wants a certificate for the new version.
-    """
-    old, new = _catalogue(old_folder), _catalogue(new_folder)
-    if old is None or new is None:
-        return []
-    lines = []
-    for rid, req in new.items():
-        label = f"**{rid}** ({req['level']}, {req['class']})"
-        if rid not in old:
-            todo = "Servers: implement it to be certified for this version." if req["level"] == "MUST" else ""
-            lines.append(f"- {label}, new: {req['text']['en']} {todo}".rstrip())
-            continue
-        was = old[rid]
-        changed = [
-            f"{key} {was.get(key)} → {req.get(key)}"
-            for key in ("level", "class", "onlyWith")
-            if was.get(key) != req.get(key)
-        ]
-        if was["text"] != req["text"]:
-            changed.append(f"now reads: {req['text']['en']}")
-        if changed:
-            lines.append(f"- {label}: " + "; ".join(changed))
-    lines += [
-        f"- **{rid}** ({req['level']}, {req['class']}) removed: no longer checked."
-        for rid, req in old.items()
-        if rid not in new
+def _title(verdict: Verdict) -> list[str]:
+    """The heading, and why the version is missing when the new side still has the old one's number."""
+    old, new = verdict.old_version, verdict.new_version
+    if verdict.made != "none":
+        return [f"# Changes from {old} to {new}", ""]
+    if not verdict.changes:
+        return [f"# No changes since {old}", ""]
+    version = Version.parse(old)
+    target = f": {version.bumped(verdict.required)} at least" if version is not None else ""
+    return [
+        f"# Changes since {old}, not yet versioned",
+        "",
+        f"`info.version` still says {new}; these changes need a {verdict.required} bump{target}.",
+        "",
     ]
+
+
+def _entries(changes: list[Change]) -> list[str]:
+    lines = []
+    for group in _grouped(changes):
+        c = group[0]
+        if len(group) < REPEATED:
+            lines += [f"- **{g.where or 'The document'}**: {g.detail}.{_reads(g)} {action(g)} `{g.id}`" for g in group]
+            continue
+        lines.append(f"- **{len(group)} places**: {c.detail}. {action(c)} `{c.id}`")
+        lines += [f"  - {g.where or 'the document'}" for g in group]
     return lines
 
 
-def render(verdict: Verdict, title: str | None = None, requirements: list[str] | None = None) -> str:
-    changes = verdict.changes
-    lines = [f"# {title or f'Changes from {verdict.old_version} to {verdict.new_version}'}", ""]
-    counts = {s: sum(1 for c in changes if section(c) == s) for s in SECTIONS}
-    catalogue = ["## Requirements", "", *(requirements or []), ""] if requirements else []
-    if not changes:
-        return "\n".join([*lines, "No changes to the interface.", "", *catalogue])
-    lines += [
-        f"Version {verdict.new_version} (from {verdict.old_version}): "
-        + ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n)
-        + "."
-        + ("" if verdict.ok else " **This version does not pass `bokbid spec check-version`.**"),
-        "",
+def render(verdict: Verdict, title: str | None = None) -> str:
+    api = [c for c in verdict.changes if c.file is None]
+    data = {name: [c for c in verdict.changes if c.file == name] for name in DATA_SECTIONS}
+    lines = [f"# {title}", ""] if title else _title(verdict)
+    counts = {s: sum(1 for c in api if section(c) == s) for s in SECTIONS}
+    parts = [f"{n} {s.lower()}" for s, n in counts.items() if n]
+    parts += [
+        f"{len(data[name])} change{'s' if len(data[name]) > 1 else ''} to the {heading[0].lower()}{heading[1:]}"
+        for name, heading in DATA_SECTIONS.items()
+        if data[name]
     ]
+    if parts:
+        lead = (
+            f"Version {verdict.new_version} (from {verdict.old_version})"
+            if verdict.made != "none"
+            else f"Since {verdict.old_version}"
+        )
+        lines += [
+            f"{lead}: "
+            + ", ".join(parts)
+            + "."
+            + ("" if verdict.ok else " **This version does not pass `bokbid spec check-version`.**"),
+            "",
+        ]
+    if not api:
+        lines += ["No changes to the interface.", ""]
     for name in SECTIONS:
-        picked = [c for c in changes if section(c) == name]
+        picked = [c for c in api if section(c) == name]
         if not picked:
             continue
         lines += [f"## {name}", ""]
         contract = [c for c in picked if c.effect != "docs"]
         docs = [c for c in picked if c.effect == "docs"]
-        for group in _grouped(contract):
-            c = group[0]
-            if len(group) < REPEATED:
-                lines += [f"- **{g.where or 'The document'}**: {g.detail}. {action(g)} `{g.id}`" for g in group]
-                continue
-            lines.append(f"- **{len(group)} places**: {c.detail}. {action(c)} `{c.id}`")
-            lines += [f"  - {g.where or 'the document'}" for g in group]
+        lines += _entries(contract)
         if docs:
             if contract:
                 lines.append("")
@@ -156,4 +177,7 @@ def render(verdict: Verdict, title: str | None = None, requirements: list[str] |
             lines.append("")
             lines += [f"- {c.where or 'the document'}: {c.detail} `{c.id}`" for c in docs]
         lines.append("")
-    return "\n".join([*lines, *catalogue])
+    for name, heading in DATA_SECTIONS.items():
+        if data[name]:
+            lines += [f"## {heading}", "", *_entries(data[name]), ""]
+    return "\n".join(lines)

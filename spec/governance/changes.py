@@ -275,6 +275,46 @@ OTHER_CHANGES: dict[str, tuple[Level, Effect]] = {
     "document-changed": (I, "docs"),
 }
 
+# The data released beside the OpenAPI document is part of the contract too. Requirements are what
+# certification checks and what clients may count on servers to do: a new obligation (a new
+# requirement, a level raised, a MUST reworded, a requirement that applies to more servers) is work
+# for suppliers certifying the new version, like a new operation, so it needs a minor version; a
+# removed or weakened one takes away what clients relied on, so it is breaking.
+REQUIREMENT_CHANGES: dict[str, tuple[Level, Effect]] = {
+    "requirement-added": (N, "addition"),
+    "requirement-removed": (B, "removal"),
+    "requirement-level-raised": (N, "tightened"),
+    "requirement-level-lowered": (B, "relaxed"),
+    "requirement-must-text-changed": (N, "incomparable"),
+    "requirement-text-changed": (I, "docs"),
+    "requirement-class-changed": (B, "incomparable"),
+    "requirement-only-with-added": (B, "relaxed"),
+    "requirement-only-with-removed": (N, "tightened"),
+}
+# Conformance classes and profiles: what a certificate names and a municipality calls off.
+CONFORMANCE_CHANGES: dict[str, tuple[Level, Effect]] = {
+    "conformance-class-added": (N, "addition"),
+    "conformance-class-removed": (B, "removal"),
+    "profile-added": (N, "addition"),
+    "profile-removed": (B, "removal"),
+    "profile-required-class-added": (N, "tightened"),
+    "profile-optional-class-added": (N, "addition"),
+    "profile-class-became-required": (N, "tightened"),
+    "profile-class-became-optional": (B, "relaxed"),
+    "profile-required-class-removed": (B, "removal"),
+    "profile-optional-class-removed": (B, "removal"),
+    "profile-required-client-operation-added": (N, "tightened"),
+    "profile-optional-client-operation-added": (N, "addition"),
+    "profile-client-operation-became-required": (N, "tightened"),
+    "profile-client-operation-became-optional": (B, "relaxed"),
+    "profile-required-client-operation-removed": (B, "removal"),
+    "profile-optional-client-operation-removed": (B, "removal"),
+    "conformance-description-changed": (I, "docs"),
+}
+DATA_FILES = {"requirements.yaml": REQUIREMENT_CHANGES, "conformance.yaml": CONFORMANCE_CHANGES}
+# What each level needs, in the words of a change's message (while the major is 0, breaking needs a minor).
+BUMP_NEEDED = {B: "breaking: needs a major version", N: "needs a minor version", I: "needs a patch version"}
+
 
 def schema_change(scope: str, nested: bool, suffix: str) -> tuple[str, Level, Effect]:
     """The id, level and effect of a schema change where the schema sits (`scope`, below its top or not)."""
@@ -290,8 +330,9 @@ def catalogue() -> Iterator[tuple[str, Level]]:
             for nested in (False, True):
                 change_id, level, _ = schema_change(scope, nested, suffix)
                 yield change_id, level
-    for change_id, (level, _) in {**PROPERTY_CHANGES, **OTHER_CHANGES}.items():
-        yield change_id, level
+    for table in (PROPERTY_CHANGES, OTHER_CHANGES, *DATA_FILES.values()):
+        for change_id, (level, _) in table.items():
+            yield change_id, level
 
 
 @dataclass(frozen=True)
@@ -311,12 +352,20 @@ class Change:
     sanctioned: bool = False  # …and it was deprecated with a sunset that has passed
 
     @property
+    def file(self) -> str | None:
+        """The data file released beside the OpenAPI document that this change is about (None: the document)."""
+        return next((name for name, ids in DATA_FILES.items() if self.id in ids), None)
+
+    @property
     def where(self) -> str:
         return " › ".join(part for part in (self.operation, self.location) if part)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "where": self.where}
+        return {**asdict(self), "where": self.where, "file": self.file}
 
 
 def other(change_id: str) -> tuple[Level, Effect]:
-    return OTHER_CHANGES[change_id] if change_id in OTHER_CHANGES else PROPERTY_CHANGES[change_id]
+    for table in (OTHER_CHANGES, PROPERTY_CHANGES, *DATA_FILES.values()):
+        if change_id in table:
+            return table[change_id]
+    raise KeyError(change_id)

@@ -5,7 +5,9 @@ Operations are matched by method and path template, with parameter names ignored
 location and name (path parameters by position), request bodies and responses by media type,
 response headers by name, and every schema through `schema_diff`. Documentation (descriptions,
 summaries, examples) is compared on its own, once per place it is written, so a changed component
-description is reported once and not under every operation that uses the component.
+description is reported once and not under every operation that uses the component. The
+requirements catalogue and the conformance classes beside the two documents are compared too
+(`catalogue_diff`): they are part of the contract a version number stands for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from datetime import date
 from typing import Any
 
-from spec.governance import lifecycle, lint, walk
+from spec.governance import catalogue_diff, lifecycle, lint, walk
 from spec.governance.changes import LEVELS, Change, Level, other
 from spec.governance.loader import Document
 from spec.governance.pointer import join, tokens
@@ -791,8 +793,12 @@ def _parameter_schema(p: walk.Parameter) -> tuple[Any, str]:
 
 
 def diff(old: Document, new: Document, today: date | None = None) -> list[Change]:
-    """Every change from `old` to `new`; `today` decides whether a removed element's sunset has passed."""
+    """Every change from `old` to `new`, and to the requirements and conformance classes beside them.
+
+    `today` decides whether a removed element's sunset has passed.
+    """
     changes = lint.guard(_Differ(old, new, today or date.today()).run, old=old, new=new)
+    changes += catalogue_diff.diff(old, new)
     order = {level: i for i, level in enumerate(LEVELS)}
     return sorted(changes, key=lambda c: (order[c.level], c.operation, c.location, c.id))
 

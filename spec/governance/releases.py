@@ -91,12 +91,7 @@ def freeze(
     for name in RELEASED_FILES:
         if (source / name).is_file():
             shutil.copyfile(source / name, target / name)
-    if verdict is None:
-        text = f"# {version}\n\nThe first release of the standard.\n"
-    else:
-        text = changelog.render(
-            verdict, requirements=changelog.requirement_changes(previous[1] if previous else None, source)
-        )
+    text = f"# {version}\n\nThe first release of the standard.\n" if verdict is None else changelog.render(verdict)
     (target / CHANGELOG).write_text(text, encoding="utf-8")
     (target / SUMS).write_text("".join(f"{d}  {n}\n" for n, d in _sums(target).items()), encoding="utf-8")
     return target, verdict

@@ -470,7 +470,11 @@ class SchemaDiffer:
                 sub(olds[i], join(o_at, keyword, i), news[j], join(n_at, keyword, j), step, step != "")
 
     def _visible(self, document: Document, node: Any, direction: str) -> bool:
-        """Read-only properties are not sent in requests; write-only ones never come back in responses."""
+        """Read-only properties are not sent in requests; write-only ones never come back in responses.
+
+        An invisible property cannot appear, disappear or become required on that side (OpenAPI: `required`
+        on a readOnly property binds responses only).
+        """
         schema = _as_schema(document.resolve(node))
         flags = {**schema, **(node if isinstance(node, dict) else {})}
         return not flags.get("readOnly" if direction == "request" else "writeOnly")
@@ -535,6 +539,14 @@ class SchemaDiffer:
                 if name in o_props and name in n_props:
                     self._lifecycle(o_props[name], n_props[name], at_new, name, scope, out)
                     sub(o_props[name], at_old, n_props[name], at_new, name, True)
+        if direction == "request":
+            # readOnly is an annotation (JSON Schema 2020-12): a client may still send the property, and a
+            # server validating the request applies its rules. So its rules count; its presence does not.
+            o_all, n_all = o.get("properties") or {}, n.get("properties") or {}
+            for name in sorted(hidden & o_all.keys() & n_all.keys()):
+                sub(
+                    o_all[name], join(o_at, "properties", name), n_all[name], join(n_at, "properties", name), name, True
+                )
 
     def _lifecycle(self, o: Any, n: Any, at: str, name: str, scope: str, out: list[Found]) -> None:
         was = lifecycle.is_deprecated(o) or lifecycle.is_deprecated(self.old.resolve(o))

@@ -50,6 +50,16 @@ class Version:
         )
         return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, pre)
 
+    def bumped(self, bump: Bump) -> Version:
+        """The lowest version that makes `bump` (1.1.0 with minor → 1.2.0; a pre-release becomes its release)."""
+        if bump == "major":
+            return Version(self.major + 1, 0, 0)
+        if bump == "minor":
+            return Version(self.major, self.minor + 1, 0)
+        if bump == "patch":
+            return Version(self.major, self.minor, self.patch + (0 if self.prerelease else 1))
+        return self
+
     def bump_to(self, newer: Version) -> Bump | None:
         """Which part was raised going to `newer`; None when `newer` is not later."""
         if newer.key() <= self.key():

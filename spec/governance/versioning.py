@@ -9,6 +9,9 @@ derived from the diff, not chosen:
 - anything else (documentation) needs a patch bump; an unchanged document may keep its version;
 - from 1.0.0 on, only what was deprecated with an `x-sunset` date that has passed may be removed,
   and only in a major version. During 0.x removals are reported but allowed with the bump above.
+
+The requirements catalogue and the conformance classes beside the documents are part of the diff
+(`catalogue_diff`), so a new or reworded MUST needs its minor version like a new operation does.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def check(old: Document, new: Document, today: date | None = None) -> Verdict:
         verdict.problems.append(
             f"{ov} → {nv} is {made}, but the {worst} changes below need a {verdict.required} bump"
             + (" (a breaking change while the major version is 0)" if worst == "breaking" and ov.major == 0 else "")
+            + f": {ov.bumped(verdict.required)} at least"
         )
         verdict.problems.extend(_examples(changes, worst or "informational"))
     elif verdict.made == "major" and worst != "breaking":
