@@ -54,7 +54,8 @@ class LineError(FieldError):
 
 
 def _overlook(settings: Settings) -> Any:
-    """The rules a faulty supplier skips, as a predicate over finding messages (None: skip nothing)."""
+    """The rules a faulty supplier skips, as a predicate over findings ("PATH: message" for a DAK file,
+    the message for JSON; None: skip nothing)."""
     skipped = []
     if settings.fault_active("dak-duplicate-kod-accepted"):
         skipped += ["UnikKodPerKort", "is used twice on this card"]
