@@ -38,6 +38,11 @@ GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "DAK profile errors point at the line of the card (Naervarokort) instead of the offending element.",
     ),
     (
+        "dak-first-error-only",
+        ("ATT-003",),
+        "A broken DAK file's 400 lists only its first error instead of every error of the file.",
+    ),
+    (
         "dak-duplicate-kod-accepted",
         ("ATT-003",),
         "A kod used twice on one card is accepted; the second session overwrites nothing and both count.",
@@ -143,6 +148,18 @@ GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "report-sessions-readable-by-anyone",
         ("ATT-011",),
         "GET /attendance-reports/{reportId}/sessions skips the access check: any authenticated caller reads them.",
+    ),
+    (
+        "dak-hyphenated-orgnr-refused",
+        ("ATT-002",),
+        "A DAK file's organisationsnummer must be ten digits: NNNNNN-NNNN, as association systems write it, is "
+        "refused with 400.",
+    ),
+    (
+        "dak-extra-register-fields-refused",
+        ("ATT-002",),
+        "A DAK file whose register persons carry Postnr, Postadress, Kommun or Kon, as some association systems "
+        "write them, is refused with 400.",
     ),
     (
         "dak-export-python-booleans",

@@ -3,7 +3,8 @@
 personnummer / samordningsnummer: twelve digits YYYYMMDDNNNC, a real date of birth (a
 samordningsnummer adds 60 to the day), and a Luhn check digit over the last ten digits.
 organisationsnummer: ten digits, Luhn over all ten, third digit at least 2 (which keeps it apart
-from a personnummer). kommunkod: one of the 290 codes of `municipalities.yaml`.
+from a personnummer); written NNNNNN-NNNN by most systems, kept as the ten digits inside BoB.
+kommunkod: one of the 290 codes of `municipalities.yaml`.
 
 Each validator returns None for a valid value and otherwise the reason, worded for a problem's
 `detail`, so callers can report it against the field it came from.
@@ -18,6 +19,7 @@ from .reference_data import municipalities
 
 _TWELVE = re.compile(r"[0-9]{12}")
 _TEN = re.compile(r"[0-9]{10}")
+_HYPHENATED = re.compile(r"([0-9]{6})-([0-9]{4})")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -59,6 +61,17 @@ def organisation_number_error(number: str) -> str | None:
     if not luhn_valid(number):
         return "the check digit is wrong (Luhn)"
     return None
+
+
+def organisation_number_digits(text: str) -> str:
+    """NNNNNN-NNNN as its ten digits; anything else unchanged, for the validator to judge."""
+    match = _HYPHENATED.fullmatch(text)
+    return match[1] + match[2] if match else text
+
+
+def organisation_number_with_hyphen(number: str) -> str:
+    """Ten digits written NNNNNN-NNNN, as association systems write them; anything else unchanged."""
+    return f"{number[:6]}-{number[6:]}" if _TEN.fullmatch(number) else number
 
 
 def municipality_code_error(code: str) -> str | None:

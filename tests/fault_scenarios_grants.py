@@ -22,6 +22,9 @@ __all__ = [
     "dak_card_number_overflow_accepted",
     "dak_duplicate_kod_accepted",
     "dak_export_python_booleans",
+    "dak_extra_register_fields_refused",
+    "dak_first_error_only",
+    "dak_hyphenated_orgnr_refused",
     "dak_import_capped_at_5000_sessions",
     "dak_line_numbers_wrong",
     "dak_organisation_number_unchecked",
@@ -129,6 +132,23 @@ def dak_line_numbers_wrong(client: TestClient) -> None:
     line = next(i for i, s in enumerate(text.splitlines(), 1) if "17:00:00" in s)
     problem = _post(client, {}, xml=text.encode()).json()
     assert problem["errors"][0]["line"] != line
+
+
+def dak_first_error_only(client: TestClient) -> None:
+    text = _xml().replace("<StoppTid>19:00:00</StoppTid>", "<StoppTid>17:00:00</StoppTid>")
+    problem = _post(client, {}, xml=text.replace("<Typ>Traening</Typ>", "<Typ>Fika</Typ>").encode()).json()
+    assert len(problem["errors"]) == 1
+
+
+def dak_hyphenated_orgnr_refused(client: TestClient) -> None:
+    text = _xml()
+    assert 'organisationsnummer="802000-1239"' in text
+    assert _post(client, {}, xml=text.encode()).status_code == 400
+
+
+def dak_extra_register_fields_refused(client: TestClient) -> None:
+    text = _xml().replace("</Personnummer>", "</Personnummer>\n      <Postnr>123 45</Postnr>\n      <Kon>Kvinna</Kon>")
+    assert _post(client, {}, xml=text.encode()).status_code == 400
 
 
 def dak_duplicate_kod_accepted(client: TestClient) -> None:

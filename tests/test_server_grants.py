@@ -9,7 +9,7 @@ from pathlib import Path
 import grant_support as gs
 import pytest
 from grant_support import CHILD, ORG_NUMBER
-from test_server_support import TestClient, assert_problem, client_for, sqlite_url
+from test_server_support import TestClient, assert_problem, client_for, create, organisation, person, sqlite_url
 
 import spec
 from spec import dak
@@ -170,3 +170,44 @@ def test_broken_dak_file_names_line_and_element(client: TestClient) -> None:
 def test_examples_of_the_dak_profile_are_valid() -> None:
     example = spec.openapi()["components"]["examples"]
     assert dak.parse(example["DakDocument"]["value"].encode()) == example["AttendanceReportInput"]["value"]
+
+
+@pytest.mark.parametrize(
+    ("name", "number", "municipality"),
+    [("dak-one-card.xml", "8024713359", "1480"), ("dak-several-cards.xml", "8025156087", "0180")],
+)
+def test_files_as_association_systems_write_them_are_imported(
+    client: TestClient, name: str, number: str, municipality: str
+) -> None:
+    data = (Path(__file__).resolve().parent.parent / "docs" / "examples" / name).read_bytes()
+    ids = create(
+        client,
+        persons=[person("asa")],
+        organisations=[
+            organisation(
+                "kar", municipality, organisationNumber=number, representatives=[{"personRef": "asa", "role": "chair"}]
+            )
+        ],
+        grantProgrammes=[gs.lok(municipality)],
+    )
+    chair = gs.token(
+        client, "organisation-representative", personId=ids["asa"], organisationId=ids["kar"], role="chair"
+    )
+    made = client.post(
+        "/v1/attendance-reports",
+        params={"programmeId": ids["lok"]},
+        content=data,
+        headers={**chair, "Content-Type": "application/xml"},
+    )
+    assert made.status_code == 201, made.text
+    content = client.get(f"/v1/attendance-reports/{made.json()['id']}/content", headers=chair).json()
+    want = dak.parse(data)
+    for card in want["cards"]:
+        for person_ in card["participants"] + card["leaders"]:
+            person_["personalIdentityNumber"] = person_["personalIdentityNumber"][:8] + "-****"
+    assert content == want
+    exported = client.get(
+        f"/v1/attendance-reports/{made.json()['id']}/content", headers={**chair, "Accept": "application/xml"}
+    ).text
+    assert f'organisationsnummer="{number[:6]}-{number[6:]}"' in exported
+    assert exported.index("</Kommun>") < exported.index("<DeltagarRegister>")

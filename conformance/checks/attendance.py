@@ -115,12 +115,15 @@ def _world(ctx: CheckContext, index: int, **kwargs: Any) -> GrantWorld:
     return build_world(ctx, 40 + index, **kwargs)
 
 
-def _judge(ctx: CheckContext, world: GrantWorld, report: dict[str, Any], programme: str = "lok") -> Expected:
-    """Send the report and compare the server's evaluation with the harness's reading of the rules."""
+def _judge(
+    ctx: CheckContext, world: GrantWorld, report: dict[str, Any], programme: str = "lok", dak: str | None = None
+) -> Expected:
+    """Send the report (or `dak`, the same report as a file) and compare the server's evaluation with
+    the harness's reading of the rules."""
     rules = grant_rule_sets()["lok-stod" if programme == "lok" else "kommun-jamstalld"]["rules"]
     want = expected(report, rules)
     chair = world.rep(ctx, "a")
-    created = expect(_send(chair, world, report, programme)).status(201).json()
+    created = expect(_send(chair, world, dak or report, programme, xml=dak is not None)).status(201).json()
     got = {k: created["summary"][k] for k in want.summary}
     ensure(got == want.summary, "the report's summary differs from the rules", expected=want.summary, actual=got)
     sessions = walk(chair, f"/attendance-reports/{created['id']}/sessions")
@@ -317,18 +320,58 @@ def json_and_dak_reports(ctx: CheckContext) -> None:
     expect(response).problem(status=400, type_suffix="validation-error").names_parameter("organisationsnummer")
 
 
-def _broken(ctx: CheckContext, world: GrantWorld, text: str, line: int, element: str, what: str) -> None:
+def _shared_register_report(ctx: CheckContext, world: GrantWorld) -> dict[str, Any]:
+    """Two cards of one file sharing its registers, with what real files hold: codes with hyphens,
+    meetings newest first, a meeting clamped to 23:59:59, empty lists, a leader without Epost and
+    MobilNr, a name with an apostrophe, quotes and an ampersand."""
+    first, second = Card(ctx.random, 1), Card(ctx.random, 2)
+    kids = first.participants(date(2012, 1, 1), date(2013, 5, 5), date(2014, 9, 9), date(2015, 2, 2))
+    coach, helper = first.person("leaders", date(1988, 8, 8)), first.person("leaders", date(1999, 3, 3))
+    first.body["participants"][0]["familyName"] = 'O\'Hara & "Söner"'
+    first.body["leaders"][0].update(email="tranare@example.org", mobilePhone="070-174 06 47")
+    first.session(_monday(35), kids, [])
+    for week in (34, 33, 32, 31):
+        first.session(_monday(week), kids, [coach])
+    second.session(_monday(31) + timedelta(days=2), kids[1:], [helper], start="22:30", minutes=89)
+    second.session(_monday(32) + timedelta(days=2), [], [helper, coach])
+    for card in (first, second):
+        for session in card.body["sessions"]:
+            session["code"] = f"14874-{card.body['cardNumber']}-{session['date'][5:].replace('-', '')}"
+    second.body["sessions"][0]["endTime"] = "23:59:59"
+    second.body["participants"] = [dict(p) for p in first.body["participants"]]
+    second.body["leaders"] = [dict(p) for p in first.body["leaders"]]
+    return _report(world, first, second)
+
+
+@check(
+    "dak-files-as-associations-write-them",
+    "DAK files in the shapes association systems write are accepted and evaluated as the JSON form",
+    requirements=["ATT-002"],
+)
+def dak_files_as_associations_write_them(ctx: CheckContext) -> None:
+    world = _world(ctx, 17, organisations=("a",), roles=("chair",))
+    report = _shared_register_report(ctx, world)
+    for producer in (
+        dak_files.Producer(newline="\r\n", final_newline=False),
+        dak_files.Producer(hyphenated=False, whitespace_lists=True, extra_fields=True, references=True, ragged=True),
+    ):
+        _judge(ctx, world, report, dak=dak_files.write(report, producer))
+
+
+def _broken(ctx: CheckContext, world: GrantWorld, text: str, *wanted: tuple[int, str, str]) -> None:
+    """Send a broken file: each (line, element, what) of `wanted` must be among the errors reported."""
     response = _send(world.rep(ctx, "a"), world, text, xml=True)
     problem = expect(response).problem(status=400, type_suffix="validation-error").json()
     errors = problem.get("errors") or []
-    found = [e for e in errors if e.get("line") == line and element in str(e.get("pointer", ""))]
-    ensure(
-        bool(found),
-        f"{what}: no error names line {line} and element {element}",
-        expected={"line": line, "element": element},
-        actual=[{k: e.get(k) for k in ("line", "pointer", "detail")} for e in errors],
-        response=response,
-    )
+    for line, element, what in wanted:
+        found = [e for e in errors if e.get("line") == line and element in str(e.get("pointer", ""))]
+        ensure(
+            bool(found),
+            f"{what}: no error names line {line} and element {element}",
+            expected={"line": line, "element": element},
+            actual=[{k: e.get(k) for k in ("line", "pointer", "detail")} for e in errors],
+            response=response,
+        )
 
 
 @check(
@@ -341,25 +384,42 @@ def broken_dak_files(ctx: CheckContext) -> None:
     good = dak_files.write(_report(world, _simple_card(ctx)))
     before = expect(world.rep(ctx, "a").get("/attendance-reports")).status(200).json()["totalItems"]
     overflow = good.replace('NaervarokortNummer="1"', 'NaervarokortNummer="2147483648"')
-    _broken(ctx, world, overflow, dak_files.line_of(overflow, "2147483648"), "Naervarokort", "an int32 overflow")
+    _broken(ctx, world, overflow, (dak_files.line_of(overflow, "2147483648"), "Naervarokort", "an int32 overflow"))
     lines = good.splitlines()
     codes = [i for i, s in enumerate(lines) if "<Sammankomst " in s]
     first_code = lines[codes[0]].split('kod="')[1].split('"')[0]
     second_code = lines[codes[1]].split('kod="')[1].split('"')[0]
     lines[codes[1]] = lines[codes[1]].replace(second_code, first_code)
-    _broken(ctx, world, "\n".join(lines) + "\n", codes[1] + 1, "Sammankomst", "a duplicate kod")
+    _broken(ctx, world, "\n".join(lines) + "\n", (codes[1] + 1, "Sammankomst", "a duplicate kod"))
     stop = good.replace("<StoppTid>19:00:00</StoppTid>", "<StoppTid>17:30:00</StoppTid>", 1)
-    _broken(ctx, world, stop, dak_files.line_of(stop, "17:30:00"), "StoppTid", "a stop before the start")
+    _broken(ctx, world, stop, (dak_files.line_of(stop, "17:30:00"), "StoppTid", "a stop before the start"))
     typ_line = dak_files.line_of(good, "<Typ>")
     typ = good.replace(good.splitlines()[typ_line - 1], "            <Typ>Fika</Typ>")
-    _broken(ctx, world, typ, typ_line, "Typ", "an unknown Typ")
+    _broken(ctx, world, typ, (typ_line, "Typ", "an unknown Typ"))
     pnr_line = dak_files.line_of(good, "<Personnummer>", 2)
     original = good.splitlines()[pnr_line - 1]
     digits = original.split(">")[1].split("<")[0]
     wrong = digits[:-1] + str((int(digits[-1]) + 1) % 10)
     bad_pnr = good.replace(original, original.replace(digits, wrong))
-    _broken(ctx, world, bad_pnr, pnr_line, "Personnummer", "a wrong check digit")
-    _broken(ctx, world, good.replace("</NamnPaaKort>", "</NamnPaKort>", 1), 8, "/", "XML that is not well-formed")
+    _broken(ctx, world, bad_pnr, (pnr_line, "Personnummer", "a wrong check digit"))
+    unknown_line = dak_files.line_of(good, '<Deltagare id="', 2)
+    unknown = good.splitlines()
+    unknown[unknown_line - 1] = unknown[unknown_line - 1].split('id="')[0] + 'id="okand">'
+    _broken(ctx, world, "\n".join(unknown) + "\n", (unknown_line, "Deltagare", "an id not in DeltagarRegister"))
+    # Every error of a file in one answer: the schema's (Typ, the register key) and the profile's (Luhn).
+    several = typ.splitlines()
+    several[pnr_line - 1] = bad_pnr.splitlines()[pnr_line - 1]
+    several[unknown_line - 1] = unknown[unknown_line - 1]
+    _broken(
+        ctx,
+        world,
+        "\n".join(several) + "\n",
+        (typ_line, "Typ", "an unknown Typ among several errors"),
+        (unknown_line, "Deltagare", "an id not in DeltagarRegister among several errors"),
+        (pnr_line, "Personnummer", "a wrong check digit among several errors"),
+    )
+    well_formed = good.replace("</NamnPaaKort>", "</NamnPaKort>", 1)
+    _broken(ctx, world, well_formed, (dak_files.line_of(good, "<NamnPaaKort>"), "/", "XML that is not well-formed"))
     after = expect(world.rep(ctx, "a").get("/attendance-reports")).status(200).json()["totalItems"]
     ensure(after == before, "a refused file was stored", expected=before, actual=after)
     expect(_send(world.rep(ctx, "a"), world, good, xml=True)).status(201)
