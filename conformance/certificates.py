@@ -2,10 +2,12 @@
 
 The stewardship body issues a certificate only from an intact evidence bundle of a run in which
 every check passed, nothing was refused and nothing was left out (a re-run of failed checks is
-partial, so it never qualifies). The certificate names what was certified against what (supplier,
-product and version, profile, classes, spec version and digest, suite version), when, for how
-long, and the digest of the evidence bundle, so the verdict can always be traced back to every
-request and response it rests on. Revocation is a signed list of serial numbers: a certificate
+partial, so it never qualifies), and that clears its approval policy (`policy.py`: a profile, a
+fuzz phase of a minimum size). The certificate names what was certified against what (supplier,
+product and version, profile, classes, spec version and digest, suite version), how hard it was
+tried (the fuzz budget and the seed, and the policy applied with its digest), when, for how long,
+and the digest of the evidence bundle, so the verdict can always be traced back to every request
+and response it rests on. Revocation is a signed list of serial numbers: a certificate
 stays a valid signature forever, so withdrawing it has to be a second signed statement.
 """
 
@@ -21,6 +23,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .bundle import BundleError, bundle_digest, load_report
+from .policy import Policy
 from .signing import SigningError, key_id, sign, verify
 
 CERTIFICATE_FORMAT = "bob-certificate/1"
@@ -67,6 +70,7 @@ def issue(
     key: Ed25519PrivateKey,
     *,
     issuer: str,
+    policy: Policy | None = None,
     valid_days: int = DEFAULT_VALIDITY_DAYS,
     valid_from: date | None = None,
     issued_at: datetime | None = None,
@@ -77,7 +81,8 @@ def issue(
         report = load_report(bundle)
     except BundleError as exc:
         raise CertificateError(f"not an intact evidence bundle: {exc}") from exc
-    refusals = _refusals(report)
+    policy = policy or Policy()
+    refusals = _refusals(report) + policy.refusals(report)
     if refusals:
         raise CertificateError("this run cannot be certified:\n  " + "\n  ".join(refusals))
     issued_at = issued_at or _now()
@@ -94,6 +99,8 @@ def issue(
         "specDigest": report["specDigest"],
         "suiteVersion": report["suiteVersion"],
         "seed": report["seed"],
+        "fuzz": report.get("fuzz"),
+        "policy": policy.record(),
         "testedUrl": report.get("baseUrl"),
         "testedAt": report.get("finishedAt"),
         "issuedAt": _iso(issued_at),
@@ -227,3 +234,33 @@ def check(
     if today > date.fromisoformat(body["validUntil"]):
         return Verification("expired", [f"expired after {body['validUntil']}"], body)
     return Verification("valid", [f"valid until {body['validUntil']}"], body)
+
+
+def describe(body: dict[str, Any]) -> list[str]:
+    """What a certified run was held to, for people: profile, seed, fuzz phase, approval policy."""
+    lines = [f"profile {body.get('profile') or '(none)'}, seed {body.get('seed')}"]
+    fuzz = body.get("fuzz")
+    if isinstance(fuzz, dict):
+        state = "complete" if fuzz.get("completed") else "cut short by its time budget"
+        lines.append(
+            f"fuzz phase: {fuzz.get('examplesPerOperation')} examples per operation and mode, "
+            f"{_number(fuzz.get('seconds'))} s budget, {fuzz.get('requests')} requests, {state}"
+        )
+    else:
+        lines.append("fuzz phase: none recorded")
+    policy = body.get("policy")
+    if isinstance(policy, dict):
+        terms = [
+            "a profile required" if policy.get("requireProfile") else "no profile required",
+            f"at least {policy.get('minFuzzExamples')} fuzz examples",
+            f"at least {_number(policy.get('minFuzzSeconds'))} s of fuzzing",
+            "the fuzz phase complete" if policy.get("fuzzMustComplete") else "the fuzz phase may be cut short",
+        ]
+        lines.append(f"approval policy {policy.get('digest')}: {', '.join(terms)}")
+    else:
+        lines.append("approval policy: none recorded")
+    return lines
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)

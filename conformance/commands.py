@@ -80,13 +80,24 @@ def certificate_issue(
     issuer: str = typer.Option("BoB stewardship body", help="Name of the issuing body."),
     valid_days: int = typer.Option(365, "--valid-days", min=1, help="Validity period in days."),
     valid_from: str | None = typer.Option(None, "--valid-from", help="First valid day, YYYY-MM-DD (default today)."),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="Approval policy (TOML, an [approval] table); default: the built-in policy."
+    ),
 ) -> None:
-    """Turn a passing certification run into a signed certificate (refused for any failure)."""
+    """Turn a passing certification run into a signed certificate (refused for any failure or short of the policy)."""
     from . import certificates
+    from .config import ConfigError
+    from .policy import load_policy
 
     start = _date(valid_from)
     try:
-        document = certificates.issue(bundle, _private_key(key), issuer=issuer, valid_days=valid_days, valid_from=start)
+        applied = load_policy(policy)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        document = certificates.issue(
+            bundle, _private_key(key), issuer=issuer, valid_days=valid_days, valid_from=start, policy=applied
+        )
     except certificates.CertificateError as exc:
         raise _fail(str(exc), 1) from None
     target = out or bundle / "certificate.json"
@@ -122,6 +133,9 @@ def certificate_verify(
     listed = _document(revocations) if revocations is not None else None
     verdict = certificates.check(_document(certificate), key, evidence=evidence, revocations=listed, at=_date(at))
     typer.echo(f"{verdict.status}: {'; '.join(verdict.reasons)}")
+    if verdict.status != "invalid":  # an unauthentic certificate's claims are not worth repeating
+        for line in certificates.describe(verdict.certificate):
+            typer.echo(f"  {line}")
     raise typer.Exit(0 if verdict.ok else 1)
 
 

@@ -146,13 +146,18 @@ def _flat(config: CertifyConfig) -> dict[str, Any]:
     }
 
 
-def _from_file(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The TOML file `path` (`what` it is, for the message), or ConfigError saying why it cannot be read."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from exc
+        raise ConfigError(f"cannot read the {what} {path}: {exc.strerror}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    data = read_toml(path, "config file")
     known = {spot: name for name, (spot, _, _) in SETTINGS.items()}
     found: dict[str, Any] = {}
     for table, entries in data.items():

@@ -12,6 +12,8 @@ import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from . import json_bodies
+
 BODY_LIMIT = 64 * 1024
 REDACTED = "<redacted>"
 TOKEN_PLACEHOLDER = "$TOKEN"
@@ -132,9 +134,9 @@ class Exchange:
 
 
 def pretty_body(text: str) -> str:
-    """JSON re-indented for people; anything else as it came."""
+    """JSON re-indented for people; anything else (or JSON too deep to inspect) as it came."""
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(json_bodies.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
 

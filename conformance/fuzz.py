@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import httpx
 import hypothesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import HypothesisException
@@ -31,7 +32,8 @@ import spec
 from . import synthetic
 from .config import Budget
 from .evidence import Exchange
-from .http import Credential, RecordingClient
+from .http import Credential, RecordingClient, Unreachable
+from .outcomes import itemised
 from .results import Failure, Result
 
 FUZZ_CHECK_ID = "core.fuzz"
@@ -51,6 +53,7 @@ class FuzzOutcome:
     exchanges: list[Exchange]
     operations: int
     budget_exhausted: bool
+    lost: list[str]  # generated requests that got no response (reset, timed out) from a server still there
 
 
 @cache
@@ -76,21 +79,29 @@ def _send(client: RecordingClient, operation: spec.Operation, kwargs: dict[str, 
     found = spec.find_operation(operation.method, path.split("?", 1)[0])
     # A generated path parameter holding '/' or '?' lands outside the documented surface.
     off_spec = found is None
-    response = client.request(
-        operation.method,
-        path,
-        params=kwargs.get("params") or None,
-        json=kwargs.get("json"),
-        content=kwargs.get("data"),
-        headers=headers,
-        off_spec=off_spec,
-    )
+    try:
+        response = client.request(
+            operation.method,
+            path,
+            params=kwargs.get("params") or None,
+            json=kwargs.get("json"),
+            content=kwargs.get("data"),
+            headers=headers,
+            off_spec=off_spec,
+        )
+    except httpx.InvalidURL:  # a generated path or query no URL can carry
+        return None
     return response.exchange
 
 
 def _authenticated(client: RecordingClient) -> RecordingClient:
     """The fuzzing client with a staff token from the test interface (anonymous if none is issued)."""
-    response = client.post("/test/tokens", json=TOKEN_REQUEST)
+    try:
+        response = client.post("/test/tokens", json=TOKEN_REQUEST)
+    except Unreachable:
+        if not client.responds():
+            raise
+        return client
     try:
         token = response.json().get("accessToken") if response.status_code == 201 else None
     except (ValueError, AttributeError):
@@ -121,14 +132,19 @@ class _Sender:
     Generating a request (Hypothesis drawing from the spec's schemas) and waiting for the server's
     answer take about as long as each other; done one after the other, the server idles while the
     next request is drawn and the harness idles while the server works. One sender keeps the order
-    and the evidence exactly as if sent inline; the bounded queue keeps memory flat.
+    and the evidence exactly as if sent inline; the bounded queue keeps memory flat. Requests still
+    queued when the time budget runs out are dropped. A request that gets no response is noted and
+    the phase goes on, unless the server has gone altogether (then that ends the phase).
     """
 
     _DONE = object()
 
-    def __init__(self, client: RecordingClient) -> None:
+    def __init__(self, client: RecordingClient, deadline: float = float("inf")) -> None:
         self.client = client
+        self.deadline = deadline
         self.exchanges: list[Exchange] = []
+        self.lost: list[str] = []
+        self.dropped = False
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=32)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="bokbid-fuzz-sender", daemon=True)
@@ -138,8 +154,17 @@ class _Sender:
         while (item := self._queue.get()) is not self._DONE:
             if self._error is not None:
                 continue  # drain: the error is re-raised in the generating thread
+            if time.monotonic() > self.deadline:
+                self.dropped = True
+                continue
             try:
                 exchange = _send(self.client, *item)
+            except Unreachable as exc:
+                if self.client.responds():
+                    self.lost.append(exc.message)
+                else:
+                    self._error = exc
+                continue
             except BaseException as exc:  # handed to the generating thread, not swallowed
                 self._error = exc
                 continue
@@ -160,8 +185,8 @@ class _Sender:
 
 def fuzz(client: RecordingClient, classes: Sequence[str], budget: Budget, seed: int) -> FuzzOutcome:
     """Send up to `budget.fuzz_examples` generated requests per operation and mode, within the time budget."""
-    sender = _Sender(_authenticated(client.for_check(FUZZ_CHECK_ID)))
     deadline = time.monotonic() + budget.fuzz_seconds
+    sender = _Sender(_authenticated(client.for_check(FUZZ_CHECK_ID)), deadline)
     operations = operations_for(classes)
     exhausted = False
 
@@ -187,22 +212,32 @@ def fuzz(client: RecordingClient, classes: Sequence[str], budget: Budget, seed: 
                     continue  # nothing to generate in this mode (no parameters, no body)
     finally:
         sender.close()
-    return FuzzOutcome(sender.exchanges, len(operations), exhausted)
+    return FuzzOutcome(sender.exchanges, len(operations), exhausted or sender.dropped, sender.lost)
 
 
 def results(outcome: FuzzOutcome) -> list[Result]:
-    """CORE-005 (no 5xx for any generated input) and CORE-003 (every fuzzed response as documented)."""
+    """CORE-005 (no 5xx for any generated input) and CORE-003 (every fuzzed response as documented).
+
+    A request that got no response at all cannot be judged either way: without a 5xx, that makes
+    the CORE-005 result an error naming the requests, as a check that lost its connection is.
+    """
     crashes = [x for x in outcome.exchanges if x.status >= 500]
     note = f"{len(outcome.exchanges)} generated requests to {outcome.operations} operations"
     if outcome.budget_exhausted:
         note += " (time budget reached)"
+    lost = [f"no response: {message}" for message in outcome.lost]
     if crashes:
-        lines = [f"{x.request_line} -> {x.status}" for x in crashes[: synthetic.MAX_LISTED]]
+        lines = [f"{x.request_line} -> {x.status}" for x in crashes] + lost
+        lines = lines[: synthetic.MAX_LISTED]
         first = crashes[0]
         no_crash = synthetic.FUZZ_NO_SERVER_ERROR.result(
             "failed",
             f"{len(crashes)} of {note} got a 5xx: {lines[0]}" + ("\n" + "\n".join(lines[1:]) if len(lines) > 1 else ""),
             Failure(expected="a 2xx or a 4xx problem", actual=lines, exchange=first),
+        )
+    elif lost:
+        no_crash = synthetic.FUZZ_NO_SERVER_ERROR.result(
+            "error", itemised(f"{len(lost)} of the generated requests got no response", lost[: synthetic.MAX_LISTED])
         )
     else:
         no_crash = synthetic.FUZZ_NO_SERVER_ERROR.result("passed", note)

@@ -9,17 +9,21 @@ views on it that differ only in the check they record for and the token they pre
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from json import loads as parse_json  # `json` is the body argument of the request methods
 from typing import Any
 
 import httpx
 
-from .evidence import BODY_LIMIT, REDACTED, Exchange, redact_headers
-from .validation import media_type, privacy_violations, spec_violations
+from . import json_bodies
+from .evidence import BODY_LIMIT, REDACTED, Exchange, Violation, redact_headers
+from .validation import charset, encoding_violations, media_type, privacy_violations, spec_violations
 
 QueryParams = Mapping[str, str | int | float | bool | list[str]]
+# No page of the standard comes near this; a server sending more is not read any further, so one
+# endless or enormous body cannot exhaust the harness's memory and take the verdict with it.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 class Unreachable(Exception):
@@ -58,29 +62,21 @@ class Recorder:
 class Response:
     """A received response together with the recorded exchange, so assertions can cite it."""
 
-    def __init__(self, raw: httpx.Response, exchange: Exchange) -> None:
-        self._raw = raw
+    def __init__(self, received: _Received, text: str, exchange: Exchange) -> None:
+        self.status_code = received.status_code
+        self.headers = received.headers
+        self.content = received.content
+        self.text = text  # in the declared charset (UTF-8 by default), bad bytes as U+FFFD
         self.exchange = exchange
 
     @property
-    def status_code(self) -> int:
-        return self._raw.status_code
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self._raw.headers
-
-    @property
-    def text(self) -> str:
-        return self._raw.text
-
-    @property
     def media_type(self) -> str | None:
-        return media_type(self._raw.headers.get("content-type"))
+        return media_type(self.headers.get("content-type"))
 
     def json(self) -> Any:
-        """The parsed body; raises ValueError when it is not JSON (`expect(...).json()` reports that)."""
-        return self._raw.json()
+        """The parsed body; raises ValueError when it is not JSON, or nests too deep to inspect
+        (`expect(...).json()` reports that)."""
+        return json_bodies.loads(self.content)
 
     def __repr__(self) -> str:
         return f"<Response {self.exchange.request_line} -> {self.status_code}>"
@@ -111,6 +107,14 @@ class RecordingClient:
 
     def with_credential(self, credential: Credential | None) -> RecordingClient:
         return replace(self, credential=credential)
+
+    def responds(self) -> bool:
+        """After a lost connection: is the server still there (then only that one request failed)?"""
+        try:
+            self.get("/api-info")
+        except Unreachable:
+            return False
+        return True
 
     def get(self, path: str, *, params: QueryParams | None = None, **kwargs: Any) -> Response:
         return self.request("GET", path, params=params, **kwargs)
@@ -147,40 +151,93 @@ class RecordingClient:
         if self.credential is not None:
             sent_headers["Authorization"] = f"Bearer {self.credential.token}"
         request = self.http.build_request(method, path, params=params, json=json, content=content, headers=sent_headers)
-        try:
-            raw = self.http.send(request)
-        except httpx.TimeoutException:
-            raise Unreachable(f"{method} {request.url}: no response within {self.http.timeout.read} s") from None
-        except httpx.TransportError as exc:
-            raise Unreachable(f"{method} {request.url}: {str(exc) or type(exc).__name__}") from None
-        return Response(raw, self._record(request, raw, off_spec=off_spec))
+        received = self._receive(request)
+        text = _decode(received.content, received.headers)
+        return Response(received, text, self._record(request, received, text, off_spec=off_spec))
 
-    def _record(self, request: httpx.Request, raw: httpx.Response, *, off_spec: bool) -> Exchange:
+    def _receive(self, request: httpx.Request) -> _Received:
+        """The response, read to its end, to MAX_RESPONSE_BYTES or to the timeout, whichever comes first.
+
+        httpx's timeout bounds each wait for the next bytes; the deadline bounds the whole response,
+        so a server trickling a byte at a time cannot hold the run either.
+        """
+        timeout = self.http.timeout.read or 0.0
+        deadline = time.monotonic() + timeout
+        where = f"{request.method} {request.url}"
+        findings: list[str] = []
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            raw = self.http.send(request, stream=True)
+            try:
+                for chunk in raw.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        findings.append(f"body larger than {MAX_RESPONSE_BYTES // 2**20} MiB; not read any further")
+                        break
+                    if timeout and time.monotonic() > deadline:
+                        raise Unreachable(f"{where}: no complete response within {timeout} s")
+            except httpx.DecodingError as exc:
+                chunks = []
+                findings.append(f"body cannot be decoded as its Content-Encoding says: {exc}")
+            finally:
+                raw.close()
+        except httpx.TimeoutException:
+            raise Unreachable(f"{where}: no response within {timeout} s") from None
+        except httpx.TransportError as exc:
+            raise Unreachable(f"{where}: {str(exc) or type(exc).__name__}") from None
+        content = b"".join(chunks)[:MAX_RESPONSE_BYTES]
+        elapsed = raw.elapsed.total_seconds() * 1000
+        return _Received(raw.status_code, raw.headers, content, elapsed, findings)
+
+    def _record(self, request: httpx.Request, received: _Received, body: str, *, off_spec: bool) -> Exchange:
         relative = _relative_path(request.url.path, self.http.base_url.path)
-        response_headers = dict(raw.headers)
-        body = raw.text
+        response_headers = dict(received.headers)
         token = _issued_token(body)
         recorded = body.replace(token, REDACTED) if token else body
+        violations = [Violation("spec", finding) for finding in received.findings]
+        violations += encoding_violations(response_headers, received.content)
+        violations += spec_violations(
+            request.method, relative, received.status_code, response_headers, body, off_spec=off_spec
+        )
         exchange = Exchange(
             check_id=self.check_id,
             method=request.method,
             url=str(request.url),
             request_headers=redact_headers(dict(request.headers)),
             request_body=_request_text(request.content),
-            status=raw.status_code,
+            status=received.status_code,
             response_headers=response_headers,
             response_body=recorded[:BODY_LIMIT],
             response_truncated=len(recorded) > BODY_LIMIT,
-            elapsed_ms=raw.elapsed.total_seconds() * 1000,
-            violations=spec_violations(
-                request.method, relative, raw.status_code, response_headers, body, off_spec=off_spec
-            ),
+            elapsed_ms=received.elapsed_ms,
+            violations=violations,
             token_request=self.credential.token_request if self.credential else None,
         )
         if exchange.anonymous:
             exchange.violations += privacy_violations(request.method, relative, body)
         self.recorder.record(exchange)
         return exchange
+
+
+@dataclass(frozen=True)
+class _Received:
+    """A response as read off the wire, and what went wrong reading it (recorded as violations)."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    elapsed_ms: float
+    findings: list[str]
+
+
+def _decode(content: bytes, headers: httpx.Headers) -> str:
+    """The body as text, in its declared charset (UTF-8 when none or an unknown one); bad bytes become U+FFFD."""
+    try:
+        return content.decode(charset(headers.get("content-type")) or "utf-8", errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
 
 
 def _request_text(content: bytes) -> str | None:
@@ -198,7 +255,7 @@ def _issued_token(body: str) -> str | None:
     if '"accessToken"' not in body:
         return None
     try:
-        token = parse_json(body).get("accessToken")
+        token = json_bodies.loads(body).get("accessToken")
     except (ValueError, AttributeError):
         return None
     return token if isinstance(token, str) and token else None

@@ -6,6 +6,7 @@ searched ("FAIL discovery.near-radius"), so the choice follows whether stderr is
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Protocol, TextIO
 
@@ -19,8 +20,15 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERROR
 STYLES = {"passed": "green", "failed": "red", "skipped": "yellow", "error": "magenta"}
 
 
+# Messages quote what servers sent: control characters could drive the terminal, and one line may be
+# a whole body. The report keeps the full text; the terminal gets a tame, short line.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_LINE = 300
+
+
 def _first_line(text: str) -> str:
-    return text.splitlines()[0] if text else ""
+    line = _CONTROL.sub("\ufffd", text.splitlines()[0] if text else "")
+    return line if len(line) <= MAX_LINE else line[:MAX_LINE] + "…"
 
 
 class Reporter(Protocol):

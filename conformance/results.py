@@ -70,6 +70,7 @@ class Run:
     only: list[str] | None = None  # a re-run of just these checks (a partial run: never certifiable)
     rerun_of: str | None = None  # the report directory whose failed checks this run repeats
     config: dict[str, Any] = field(default_factory=dict)  # the effective configuration, for config.json
+    fuzz: dict[str, Any] | None = None  # the fuzz phase's budget and what it spent; None when it did not run
 
     def product(self) -> dict[str, str | None]:
         """The product certified: the supplier's statement where given, else what the server says."""

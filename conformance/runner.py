@@ -1,9 +1,11 @@
 """A certification run from start to finish: `bokbid certify` calls `certify`.
 
 The exit code is a contract (BRIEF §5): 0 every applicable check passed, 1 something failed or the
-run was refused, 2 usage error, 3 the server cannot be reached. A check never takes the run down
-with it: whatever it raises becomes its own verdict (failed, skipped or error, with the traceback
-in the report rather than on the terminal), and the run goes on to the next.
+run was refused, 2 usage error, 3 the server cannot be reached (or the URL serves no BoB API at
+all). Nothing the product does takes the run down: whatever a check, the fuzz phase or a verdict
+drawn from the whole run raises becomes that result's own verdict (failed, skipped or error, with
+the traceback in the report rather than on the terminal), the run goes on, and every report file
+is written (`reports/`).
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ import traceback
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 from urllib.parse import urlsplit
 
 import spec
 
 from . import fuzz, synthetic
+from .api_root import no_api
 from .config import Budget, CertifyConfig, ConfigError, Product, Tls
 from .context import CheckContext, RunState
-from .http import Recorder, RecordingClient, Unreachable
+from .evidence import Exchange
+from .http import Recorder, RecordingClient, Response, Unreachable
 from .outcomes import CheckFailure, SetupError, Skip
 from .progress import reporter
 from .registry import Check, all_checks
@@ -135,13 +139,20 @@ def run_certification(
         checks = [c for c in checks if c.id in only]
     client = RecordingClient.open(api_root, timeout=timeout, recorder=recorder, verify=(tls or Tls()).httpx_verify())
     try:
+        start = client.for_check(synthetic.CONFORMANCE_DECLARATION.id)
         try:
-            declared, declaration = _read_declaration(client.for_check(synthetic.CONFORMANCE_DECLARATION.id))
+            info, conformance = start.get("/api-info"), start.get("/conformance")
+            absent = no_api(start, info, conformance)
+            if absent is not None:
+                print(absent, file=err)
+                return EXIT_UNREACHABLE
         except Unreachable as exc:
             print(f"error: cannot reach {api_root}: {exc.message}", file=err)
             return EXIT_UNREACHABLE
+        declared, declaration = _read_declaration(conformance)
         run.results.append(declaration)
-        run.served_product = _served_product(client.for_check(synthetic.CONFORMANCE_DECLARATION.id))
+        run.served_product = _served_product(info)
+        _judge_product_statement(run, err)
         code = EXIT_FAILED
         if declared is not None:
             run.optional_classes = optional_classes(declared, chosen)
@@ -153,8 +164,8 @@ def run_certification(
         client.close()
 
     checked = [x for x in run.exchanges if x.check_id != fuzz.FUZZ_CHECK_ID]  # fuzzing has results of its own
-    run.results.append(synthetic.aggregate(synthetic.RESPONSES_MATCH_SPEC, "spec", checked))
-    run.results.append(synthetic.aggregate(synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS, "privacy", run.exchanges))
+    run.results.append(_aggregate(synthetic.RESPONSES_MATCH_SPEC, "spec", checked))
+    run.results.append(_aggregate(synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS, "privacy", run.exchanges))
     run.finished_at = datetime.now(UTC)
     html = write_reports(run, report_dir)
     s = run.summary()
@@ -168,38 +179,89 @@ def run_certification(
     return EXIT_OK if run.ok else EXIT_FAILED
 
 
+def _aggregate(verdict: synthetic.Synthetic, kind: Literal["spec", "privacy"], exchanges: list[Exchange]) -> Result:
+    """A verdict the runner draws from the whole run; should drawing it raise, that is its error."""
+    try:
+        return synthetic.aggregate(verdict, kind, exchanges)
+    except Exception as exc:  # a bug here must not cost the run its reports
+        return _errored(verdict, exc)
+
+
+def _errored(verdict: synthetic.Synthetic, exc: Exception, prefix: str = "") -> Result:
+    result = verdict.result("error", f"{prefix}{type(exc).__name__}: {exc}")
+    result.traceback = traceback.format_exc()
+    return result
+
+
 FUZZ_RESULT_IDS = frozenset({synthetic.FUZZ_NO_SERVER_ERROR.id, synthetic.FUZZ_RESPONSES_MATCH_SPEC.id})
 
 
 def _fuzz(run: Run, client: RecordingClient, budget: Budget, err: TextIO, quiet: bool) -> int:
-    """The fuzz phase over the certified classes; its results are added to the run."""
+    """The fuzz phase over the certified classes; its results (and what it spent) are added to the run."""
     if not quiet:
         limits = f"up to {budget.fuzz_examples} examples per operation and mode, {budget.fuzz_seconds} s"
         print(f"fuzzing: {limits}", file=err)
+    run.fuzz = {"examplesPerOperation": budget.fuzz_examples, "seconds": budget.fuzz_seconds, "completed": False}
     try:
         outcome = fuzz.fuzz(client, run.certified_classes, budget, run.seed)
     except Unreachable as exc:
         print(f"error: the server stopped responding while fuzzing ({exc.message})", file=err)
         run.results.append(synthetic.FUZZ_NO_SERVER_ERROR.result("error", exc.message))
         return EXIT_UNREACHABLE
+    except Exception as exc:  # the generator or the sender broke: the phase proves nothing
+        prefix = "the fuzz phase broke off: "
+        run.results += [
+            _errored(s, exc, prefix) for s in (synthetic.FUZZ_NO_SERVER_ERROR, synthetic.FUZZ_RESPONSES_MATCH_SPEC)
+        ]
+        return EXIT_OK
+    run.fuzz.update(
+        requests=len(outcome.exchanges),
+        operations=outcome.operations,
+        completed=not outcome.budget_exhausted and not outcome.lost,
+    )
     run.results.extend(fuzz.results(outcome))
     return EXIT_OK
 
 
-def _served_product(client: RecordingClient) -> dict[str, Any]:
+def _served_product(info: Response) -> dict[str, Any]:
     """`product` from /api-info (supplier, name, version), or {} when it cannot be read; CORE-001 judges it."""
-    response = client.get("/api-info")
     try:
-        product = response.json().get("product") if response.status_code == 200 else None
+        product = info.json().get("product") if info.status_code == 200 else None
     except (ValueError, AttributeError):
         return {}
     return product if isinstance(product, dict) else {}
 
 
-def _read_declaration(client: RecordingClient) -> tuple[list[str] | None, Result]:
+def _judge_product_statement(run: Run, err: TextIO) -> None:
+    """Refuse the run when the supplier's statement of its product contradicts /api-info.
+
+    Nothing the server does is wrong here: it is the run's input that cannot stand, so the verdict
+    is an error of the run itself, not a failure charged to a requirement. The checks still run,
+    so the supplier learns everything else from the same run.
+    """
+    mismatch = run.product_mismatch()
+    if not mismatch:
+        return
+    reason = "the product statement contradicts GET /api-info: " + "; ".join(mismatch)
+    run.refusals.append(reason)
+    print(f"refused: {reason}", file=err)
+    fix = (
+        "correct [product] in bokbid.toml (or BOKBID_SUPPLIER, BOKBID_PRODUCT_NAME, BOKBID_PRODUCT_VERSION, "
+        "or --supplier, --product-name, --product-version)"
+    )
+    run.results.append(synthetic.PRODUCT_STATEMENT.result("error", f"{reason}\n{fix}"))
+
+
+def _read_declaration(response: Response) -> tuple[list[str] | None, Result]:
     """GET /conformance: the declared class ids (None when unusable) and the CORE-002 verdict."""
+    try:
+        return _declaration(response)
+    except Exception as exc:  # a declaration nothing foresaw: CORE-002 cannot be judged, nothing certified
+        return None, _errored(synthetic.CONFORMANCE_DECLARATION, exc)
+
+
+def _declaration(response: Response) -> tuple[list[str] | None, Result]:
     declaration = synthetic.CONFORMANCE_DECLARATION
-    response = client.get("/conformance")
     exchange = response.exchange
 
     def failed(message: str, expected: Any, actual: Any) -> Result:
@@ -266,7 +328,7 @@ def _certify_declared(
                 result = _result(check, "error", f"not run: {lost}")
             else:
                 result, unreachable = _execute(check, state)
-                if unreachable is not None and not _responds(client.for_check(check.id)):
+                if unreachable is not None and not client.for_check(check.id).responds():
                     lost = f"the server stopped responding ({unreachable.message})"
             run.results.append(result)
             progress.done(result)
@@ -328,7 +390,7 @@ def _execute(check: Check, state: RunState) -> tuple[Result, Unreachable | None]
     if state.clock_moved:
         try:
             ctx.restore_clock()
-        except (CheckFailure, Unreachable) as exc:
+        except Exception as exc:  # whatever the sandbox answered, the run goes on
             note = f"the server clock could not be put back: {exc}"
             if result.status in ("passed", "skipped"):
                 result.status, result.message = "error", note
@@ -336,15 +398,6 @@ def _execute(check: Check, state: RunState) -> tuple[Result, Unreachable | None]
                 result.message += f"\n({note})"
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result, unreachable
-
-
-def _responds(client: RecordingClient) -> bool:
-    """After a lost connection: is the server still there (then only that one request failed)?"""
-    try:
-        client.get("/api-info")
-    except Unreachable:
-        return False
-    return True
 
 
 def rerun_settings(directory: Path) -> tuple[set[str], dict[str, Any]]:

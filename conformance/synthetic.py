@@ -23,13 +23,13 @@ MAX_LISTED = 20
 class Synthetic:
     id: str
     title: str
-    requirement: str
+    requirement: str | None  # None: about the run itself, not about any requirement of the standard
 
     def result(self, status: Status, message: str = "", failure: Failure | None = None) -> Result:
         return Result(
             id=self.id,
             title=self.title,
-            requirements=(self.requirement,),
+            requirements=(self.requirement,) if self.requirement else (),
             cls="core",
             status=status,
             message=message,
@@ -62,12 +62,21 @@ FUZZ_RESPONSES_MATCH_SPEC = Synthetic(
     "Fuzz phase: every response to a generated request is as the standard documents it",
     "CORE-003",
 )
+# The run's own errors: they block certification without blaming any requirement.
+PRODUCT_STATEMENT = Synthetic(
+    "core.product-statement",
+    "The product statement (bokbid.toml [product], BOKBID_*, flags) agrees with GET /api-info",
+    None,
+)
+EVIDENCE_BUNDLE = Synthetic("core.evidence-bundle", "Every file of the evidence bundle is written in full", None)
 ALL = (
     CONFORMANCE_DECLARATION,
     RESPONSES_MATCH_SPEC,
     NO_PERSONAL_DATA_TO_ANONYMOUS,
     FUZZ_NO_SERVER_ERROR,
     FUZZ_RESPONSES_MATCH_SPEC,
+    PRODUCT_STATEMENT,
+    EVIDENCE_BUNDLE,
 )
 
 

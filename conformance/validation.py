@@ -8,11 +8,11 @@ against the schema, required headers are present, and nothing personal reaches a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import spec
 
+from . import json_bodies
 from .evidence import Violation
 from .personnummer import find_personnummer, mask
 
@@ -25,6 +25,14 @@ def media_type(content_type: str | None) -> str | None:
     if not content_type:
         return None
     return content_type.split(";", 1)[0].strip().lower()
+
+
+def charset(content_type: str | None) -> str | None:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower() or None
+    return None
 
 
 def is_json_media(media: str) -> bool:
@@ -106,7 +114,9 @@ def _content_violations(declared: dict[str, Any], status: int, headers: dict[str
     if not is_json_media(media):
         return []
     try:
-        instance = json.loads(body)
+        instance = json_bodies.loads(body)
+    except json_bodies.TooDeep as exc:
+        return [Violation("spec", f"body cannot be validated: {exc}")]
     except ValueError as exc:
         return [Violation("spec", f"body is not valid JSON: {exc}")]
     schema = declared[key].get("schema")
@@ -117,6 +127,18 @@ def _content_violations(declared: dict[str, Any], status: int, headers: dict[str
     if len(errors) > MAX_SCHEMA_ERRORS:
         violations.append(Violation("spec", f"… and {len(errors) - MAX_SCHEMA_ERRORS} more schema errors"))
     return violations
+
+
+def encoding_violations(headers: dict[str, str], content: bytes) -> list[Violation]:
+    """A JSON body that is not UTF-8 (RFC 8259 §8.1), which decoding would otherwise paper over."""
+    media = media_type(headers.get("content-type"))
+    if not content or media is None or not is_json_media(media):
+        return []
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [Violation("spec", f"body is not valid UTF-8 (byte {exc.start}); JSON must be UTF-8")]
+    return []
 
 
 def privacy_violations(method: str, path: str, body: str) -> list[Violation]:
@@ -196,7 +218,9 @@ def _body_violations(operation: spec.Operation, headers: dict[str, str], body: b
     if not is_json_media(media or ""):
         return []
     try:
-        instance = json.loads(body)
+        instance = json_bodies.loads(body)
+    except json_bodies.TooDeep as exc:
+        return [f"the body cannot be validated: {exc}"]
     except ValueError as exc:
         return [f"the body is not valid JSON: {exc}"]
     schema = declared[key].get("schema") or {}

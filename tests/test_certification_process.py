@@ -5,6 +5,7 @@ the register of approved suppliers, end to end against the reference server and 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from conformance import certificates
 from conformance.bundle import bundle_digest
 from conformance.config import Budget, ConfigError, load_config
 from conformance.personnummer import find_personnummer
+from conformance.policy import Policy, load_policy
 from conformance.runner import certify, run_certification
 from conformance.signing import generate_keys, load_private_key, load_public_key
 from reference_server.launcher import background_server
@@ -27,15 +29,29 @@ from reference_server.launcher import background_server
 runner = CliRunner()
 
 
+PROFILE = "kommunens-processtod-utokad"
+# The shared run fuzzes at the CI budget (2 examples), with time enough to complete the phase.
+LENIENT_POLICY = "[approval]\nmin_fuzz_examples = 2\n"
+
+
 @pytest.fixture(scope="module")
 def passing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One full certification of the clean reference server, shared by the tests that only read it."""
     tmp = tmp_path_factory.mktemp("run")
     with background_server(db=f"sqlite:///{tmp / 'db.sqlite'}") as url:
-        code = certify(base_url=url, profile=None, report_dir=tmp / "bundle", seed=31, quiet=True)
+        code = certify(
+            base_url=url, profile=PROFILE, report_dir=tmp / "bundle", seed=31, quiet=True, budget=Budget(2, 120)
+        )
     report = json.loads((tmp / "bundle" / "report.json").read_text(encoding="utf-8"))
     assert code == 0, [(r["id"], r["message"]) for r in report["results"] if r["status"] != "passed"]
     yield tmp / "bundle"
+
+
+@pytest.fixture(scope="module")
+def lenient_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("policy") / "policy.toml"
+    path.write_text(LENIENT_POLICY, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -166,23 +182,32 @@ def test_a_failing_run_cannot_be_certified(sqlite_url: str, tmp_path: Path, keys
     assert not (tmp_path / "bad" / "certificate.json").exists()
 
 
-def test_full_flow_certify_issue_verify_register(passing_run: Path, keys: tuple[Path, Path], tmp_path: Path) -> None:
+def test_full_flow_certify_issue_verify_register(
+    passing_run: Path, keys: tuple[Path, Path], lenient_policy: Path, tmp_path: Path
+) -> None:
     private, public = keys
     bundle = tmp_path / "bundle"
     shutil.copytree(passing_run, bundle)
     certs = tmp_path / "certs"
     current, old, withdrawn = certs / "current.json", certs / "old.json", certs / "withdrawn.json"
-    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(current))[0] == 0
+    policy = ("--policy", str(lenient_policy))
+    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(current), *policy)[0] == 0
     last_year = (date.today() - timedelta(days=400)).isoformat()
     assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(old), "--valid-from",
-                   last_year, "--valid-days", "30")[0] == 0  # fmt: skip
-    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(withdrawn))[0] == 0
+                   last_year, "--valid-days", "30", *policy)[0] == 0  # fmt: skip
+    assert _invoke("certificate", "issue", str(bundle), "--key", str(private), "--out", str(withdrawn), *policy)[0] == 0
 
     code, output = _invoke(
         "certificate", "verify", str(current), "--public-key", str(public), "--evidence", str(bundle)
     )
     assert code == 0 and output.startswith("valid")
     body = json.loads(current.read_text(encoding="utf-8"))["certificate"]
+    assert body["profile"] == PROFILE and body["seed"] == 31
+    assert body["fuzz"]["examplesPerOperation"] == 2 and body["fuzz"]["completed"] and body["fuzz"]["requests"] > 0
+    assert body["policy"] == Policy(min_fuzz_examples=2).record() and body["policy"]["digest"].startswith("sha256:")
+    assert f"  profile {PROFILE}, seed 31\n" in output
+    assert "  fuzz phase: 2 examples per operation and mode, 120 s budget" in output and "complete\n" in output
+    assert f"  approval policy {body['policy']['digest']}: a profile required, at least 2 fuzz examples" in output
     report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
     assert body["evidenceDigest"] == bundle_digest(bundle) and body["specDigest"] == spec.digest()
     assert body["product"]["name"] == report["product"]["name"] and "test-interface" not in body["classes"]
@@ -230,7 +255,7 @@ def test_a_changed_byte_breaks_verification(passing_run: Path, keys: tuple[Path,
     private, public = keys
     bundle = tmp_path / "bundle"
     shutil.copytree(passing_run, bundle)
-    document = certificates.issue(bundle, load_private_key(private), issuer="BoB")
+    document = certificates.issue(bundle, load_private_key(private), issuer="BoB", policy=Policy(min_fuzz_examples=2))
     key = load_public_key(public)
     assert certificates.check(document, key, evidence=bundle).ok
 
@@ -256,11 +281,89 @@ def test_a_changed_byte_breaks_verification(passing_run: Path, keys: tuple[Path,
 
 def test_a_forged_revocation_list_is_not_trusted(passing_run: Path, keys: tuple[Path, Path], tmp_path: Path) -> None:
     private, public = keys
-    document = certificates.issue(passing_run, load_private_key(private), issuer="BoB")
+    document = certificates.issue(
+        passing_run, load_private_key(private), issuer="BoB", policy=Policy(min_fuzz_examples=2)
+    )
     listed = certificates.revoke(None, document, load_private_key(private), "test")
     listed["revocations"]["entries"] = []  # someone quietly un-revokes it
     verdict = certificates.check(document, load_public_key(public), revocations=listed)
     assert verdict.status == "invalid" and "not authentic" in verdict.reasons[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# The approval policy
+
+
+def test_the_default_policy_wants_a_fuller_fuzz_phase(passing_run: Path, keys: tuple[Path, Path]) -> None:
+    code, output = _invoke("certificate", "issue", str(passing_run), "--key", str(keys[0]), "--out", "/dev/null")
+    assert code == 1 and "cannot be certified" in output
+    assert (
+        "the run used 2 fuzz examples per operation; the policy requires at least 50 — rerun with --fuzz-examples 50"
+        in output
+    )
+    assert "profile" not in output  # the run was held to a profile: only what is missing is named
+
+
+def _report(**overrides: object) -> dict[str, object]:
+    fuzz = {"examplesPerOperation": 50, "seconds": 600.0, "completed": True, "requests": 5400, "operations": 90}
+    return {"profile": PROFILE, "fuzz": fuzz, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("report", "policy", "reasons"),
+    [
+        (_report(), Policy(), []),
+        (
+            _report(profile=None),
+            Policy(),
+            ["the run was held to no profile; the policy requires one — rerun with --profile"],
+        ),
+        (_report(profile=None), Policy(require_profile=False), []),
+        (
+            _report(fuzz=None),
+            Policy(),
+            ["the run had no fuzz phase; the policy requires at least 50 examples per operation"],
+        ),
+        (
+            _report(fuzz={"examplesPerOperation": 50, "seconds": 5.0, "completed": False, "requests": 700}),
+            Policy(min_fuzz_seconds=60),
+            [
+                "the run's fuzz time budget was 5 s; the policy requires at least 60 s — rerun with --fuzz-seconds 60",
+                "the fuzz phase did not send all its examples (700 requests within 5 s); the policy requires",
+            ],
+        ),
+        (
+            _report(fuzz={"examplesPerOperation": 50, "seconds": 5.0, "completed": False, "requests": 700}),
+            Policy(fuzz_must_complete=False),
+            [],
+        ),
+    ],
+)
+def test_the_policy_names_what_a_run_lacks(report: dict[str, object], policy: Policy, reasons: list[str]) -> None:
+    found = policy.refusals(report)
+    assert len(found) == len(reasons) and all(f.startswith(r) for f, r in zip(found, reasons, strict=True)), found
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[approval]\nmin_fuzz_examples = 'many'\n", "must be a whole number"),
+        ("[approval]\nmin_fuz_examples = 5\n", "unknown setting approval.min_fuz_examples"),
+        ("[approval]\nmin_fuzz_seconds = -1\n", "must not be negative"),
+        ("[certify]\nseed = 1\n", "one table, [approval]"),
+        ("[approval\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_policy_file_is_a_usage_error(
+    text: str, message: str, passing_run: Path, keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_policy(path)
+    code, output = _invoke("certificate", "issue", str(passing_run), "--key", str(keys[0]), "--policy", str(path))
+    assert code == 2 and message in output
+    assert load_policy(None) == Policy() and Policy().min_fuzz_examples == 50
 
 
 # ----------------------------------------------------------------------------------------------

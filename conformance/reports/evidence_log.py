@@ -13,6 +13,6 @@ from ..results import Run
 
 
 def write_evidence(run: Run, path: Path) -> None:
-    with path.open("w", encoding="utf-8") as f:
+    with path.open("w", encoding="utf-8", errors="backslashreplace") as f:  # see text.write_text
         for exchange in run.exchanges:
             f.write(json.dumps(exchange.to_dict(), ensure_ascii=False) + "\n")

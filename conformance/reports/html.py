@@ -4,7 +4,6 @@ mailed to a supplier or archived with a certificate and still open years later.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..results import Result, Run
+from .text import show, write_text
 
 
 @dataclass(frozen=True)
@@ -26,17 +26,13 @@ class FailureView:
     curl: str | None
 
 
-def _pretty(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False, default=str)
-
-
 def _failure_view(result: Result, api_root: str) -> FailureView:
     failure = result.failure
     exchange = failure.exchange if failure else None
     return FailureView(
         result=result,
-        expected=_pretty(failure.expected) if failure and failure.expected is not None else None,
-        actual=_pretty(failure.actual) if failure and failure.actual is not None else None,
+        expected=show(failure.expected, indent=2) if failure and failure.expected is not None else None,
+        actual=show(failure.actual, indent=2) if failure and failure.actual is not None else None,
         request=exchange.request_text() if exchange else None,
         response=exchange.response_text() if exchange else None,
         curl=exchange.curl(api_root) if exchange else None,
@@ -51,13 +47,11 @@ def write_html(run: Run, report: dict[str, Any], path: Path) -> None:
         lstrip_blocks=True,
     )
     template = env.get_template("report.html.j2")
-    path.write_text(
-        template.render(
-            report=report,
-            results=run.results,
-            requirements=run.requirement_verdicts(),
-            failures=[_failure_view(r, run.base_url) for r in run.results if r.status in ("failed", "error")],
-            skipped=[r for r in run.results if r.status == "skipped"],
-        ),
-        encoding="utf-8",
+    page = template.render(
+        report=report,
+        results=run.results,
+        requirements=run.requirement_verdicts(),
+        failures=[_failure_view(r, run.base_url) for r in run.results if r.status in ("failed", "error")],
+        skipped=[r for r in run.results if r.status == "skipped"],
     )
+    write_text(path, page)

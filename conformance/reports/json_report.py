@@ -15,6 +15,7 @@ from typing import Any
 import spec
 
 from ..results import Result, Run
+from .text import show, write_text
 
 
 def suite_version() -> str:
@@ -40,19 +41,27 @@ def result_dict(result: Result, api_root: str) -> dict[str, Any]:
             "curl": exchange.curl(api_root) if exchange else None,
         }
     return {
-        "id": result.id,
-        "title": result.title,
-        "requirements": list(result.requirements),
-        "class": result.cls,
-        "status": result.status,
-        "message": result.message,
+        **result_summary(result),
         "durationMs": round(result.duration_ms, 1),
         "failure": failure,
         "traceback": result.traceback,
     }
 
 
-def build_report(run: Run) -> dict[str, Any]:
+def result_summary(result: Result) -> dict[str, Any]:
+    """What report.json says of every result, from nothing but the result's own fields."""
+    return {
+        "id": result.id,
+        "title": result.title,
+        "requirements": list(result.requirements),
+        "class": result.cls,
+        "status": result.status,
+        "message": result.message,
+    }
+
+
+def pins(run: Run) -> dict[str, Any]:
+    """What pins the run: the standard and the suite it was judged by, the seed, the URL, the profile."""
     return {
         "specVersion": spec.version(),
         "specDigest": spec.digest(),
@@ -60,6 +69,12 @@ def build_report(run: Run) -> dict[str, Any]:
         "seed": run.seed,
         "baseUrl": run.base_url,
         "profile": run.profile,
+    }
+
+
+def build_report(run: Run) -> dict[str, Any]:
+    return {
+        **pins(run),
         "startedAt": timestamp(run.started_at),
         "finishedAt": timestamp(run.finished_at or run.started_at),
         "durationSeconds": run.duration_seconds,
@@ -73,6 +88,7 @@ def build_report(run: Run) -> dict[str, Any]:
         "rerunOf": run.rerun_of,
         "onlyChecks": run.only,
         "refused": run.refusals,
+        "fuzz": run.fuzz,
         "summary": run.summary(),
         "results": [result_dict(r, run.base_url) for r in run.results],
         "requirements": [
@@ -89,5 +105,26 @@ def build_report(run: Run) -> dict[str, Any]:
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
-    # default=str: `expected`/`actual` are whatever a check compared (dates, tuples, sets…).
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    write_text(path, _dumps(report) + "\n")
+
+
+def _dumps(report: dict[str, Any]) -> str:
+    """The report as JSON; `expected`/`actual` that JSON cannot carry (a cycle, too deep) as text instead.
+
+    default=str: `expected`/`actual` are whatever a check compared (dates, tuples, sets…).
+    """
+    try:
+        return json.dumps(report, indent=2, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        results = [_representable(r) for r in report["results"]]
+        return json.dumps({**report, "results": results}, indent=2, ensure_ascii=False, default=str)
+
+
+def _representable(result: dict[str, Any]) -> dict[str, Any]:
+    try:
+        json.dumps(result, default=str)
+    except (ValueError, RecursionError):
+        failure = {**result["failure"], "expected": show(result["failure"]["expected"])}
+        failure["actual"] = show(failure["actual"])
+        return {**result, "failure": failure}
+    return result

@@ -6,13 +6,13 @@ Response bodies come from someone else's server and may hold anything, including
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from ..results import Result, Run
+from .text import show
 
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -21,15 +21,11 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _show(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-
-
 def failure_text(result: Result, api_root: str) -> str:
     """Everything a CI reader needs under a red test: message, expected/actual, exchange, curl."""
     parts = [result.message]
     if result.failure is not None:
-        parts += [f"expected: {_show(result.failure.expected)}", f"actual: {_show(result.failure.actual)}"]
+        parts += [f"expected: {show(result.failure.expected)}", f"actual: {show(result.failure.actual)}"]
         exchange = result.failure.exchange
         if exchange is not None:
             parts += [
