@@ -33,7 +33,7 @@ TARGET_SECONDS = 30.0
 ROUNDS = 3
 
 
-def _workload(send: Callable[[Any, Any], None], classes: list[str]) -> None:
+def workload(send: Callable[[Any, Any], None], classes: list[str]) -> None:
     for index, (operation, generated) in enumerate(fuzz.operations_for(classes)):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
@@ -64,7 +64,7 @@ def _schemathesis(url: str, classes: list[str]) -> tuple[int, float]:
             case.call_and_validate(base_url=url)
 
     started = time.perf_counter()
-    _workload(send, classes)
+    workload(send, classes)
     return sent, time.perf_counter() - started
 
 

@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
 
 import httpx
@@ -66,8 +67,13 @@ def background_server(
     *,
     classes: tuple[str, ...] | None = None,
     startup_timeout: float = 20.0,
+    import_root: Path | None = None,
 ) -> Iterator[str]:
-    """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1)."""
+    """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1).
+
+    `import_root` is a folder whose packages are imported before the installed ones: the mutation
+    analysis of `make bench` runs the server from a changed copy of this package that way.
+    """
     port = _free_port()
     command = [
         sys.executable,
@@ -92,7 +98,11 @@ def background_server(
     root = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryFile() as stderr:
         # Its own session, so that a last-resort kill reaches the worker processes too.
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        search = [str(import_root)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+        env = None if import_root is None else {**os.environ, "PYTHONPATH": os.pathsep.join(search)}
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True, cwd=import_root, env=env
+        )
         try:
             _wait_until_up(process, root, stderr, startup_timeout)
             yield root
