@@ -37,6 +37,12 @@ def serve(
         help="Implement only these optional classes, comma-separated (core and test-interface always); "
         "default: every class. E.g. --classes discovery,booking for a product of the bas profile.",
     ),
+    spec_version: str | None = typer.Option(
+        None,
+        "--spec-version",
+        help="Implement this release of the standard (e.g. 1.0.0): its document, classes and requirements; "
+        "default: the working spec.",
+    ),
 ) -> None:
     """Run the reference server."""
     from reference_server.faults import FAULTS
@@ -47,7 +53,9 @@ def serve(
         typer.echo(f"unknown fault {fault!r}; `bokbid faults` lists them", err=True)
         raise typer.Exit(2)
     try:
-        settings = Settings(db=db, fault=fault, production=production, classes=parse_classes(classes))
+        settings = Settings(
+            db=db, fault=fault, production=production, classes=parse_classes(classes), spec_version=spec_version
+        )
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

@@ -65,6 +65,7 @@ def background_server(
     production: bool = False,
     *,
     classes: tuple[str, ...] | None = None,
+    spec_version: str | None = None,
     startup_timeout: float = 20.0,
 ) -> Iterator[str]:
     """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1)."""
@@ -89,6 +90,8 @@ def background_server(
         command.append("--production")
     if classes is not None:
         command += ["--classes", ",".join(classes)]
+    if spec_version is not None:
+        command += ["--spec-version", spec_version]
     root = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryFile() as stderr:
         # Its own session, so that a last-resort kill reaches the worker processes too.
