@@ -75,6 +75,12 @@ def faults() -> None:
 def certify(
     base_url: str | None = typer.Option(None, "--base-url", help="API root including the major version."),
     profile: str | None = typer.Option(None, help="Profile to certify; default: the declared classes."),
+    spec_version: str | None = typer.Option(
+        None,
+        "--spec-version",
+        help="Release of the standard to certify against (e.g. the call-off's 1.0.0); "
+        "default: the apiVersion the server states.",
+    ),
     report_dir: Path | None = typer.Option(None, "--report-dir", help="Where the evidence bundle goes."),
     seed: int | None = typer.Option(None, help="Seed for test data; printed so a run can be repeated."),
     timeout: float | None = typer.Option(None, help="Seconds to wait for any single response (default 10)."),
@@ -104,6 +110,7 @@ def certify(
     flags = {
         "base_url": base_url,
         "profile": profile,
+        "spec_version": spec_version,
         "report_dir": report_dir,
         "seed": seed,
         "timeout": timeout,
