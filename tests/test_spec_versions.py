@@ -172,6 +172,7 @@ def test_a_product_of_1_1_0_passes_certification_against_1_0_0(served_110: str, 
     code, report, err = _certify(served_110, tmp_path, "1.0.0")
     assert code == 0, _not_passed(report)
     assert report["specVersion"] == "1.0.0" and "against BoB 1.0.0" in err
+    assert "/api-info states apiVersion '1.1.0'; the run holds the server to the release asked" in err
 
 
 def test_a_product_of_1_0_0_fails_against_1_1_0_on_exactly_what_1_1_0_added(served_100: str, tmp_path: Path) -> None:
