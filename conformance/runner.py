@@ -267,9 +267,9 @@ def _stated_version(info: Response) -> str | None:
 def _announce(run: Run, api_root: str, stated: str | None, asked: bool, quiet: bool, err: TextIO) -> None:
     """Say which release the run holds the server to, and why when it is not the one the server states."""
     if not asked and spec.find_release(stated or "") is None:
+        what = "no apiVersion" if stated is None else f"apiVersion {stated!r}, no version of the standard"
         print(
-            f"note: /api-info states apiVersion {stated!r}, no version of the standard (CORE-001 fails); "
-            f"the other checks follow {spec.label(run.release)}",
+            f"note: /api-info states {what} (CORE-001 fails); the other checks follow {spec.label(run.release)}",
             file=err,
         )
     elif asked and stated != spec.version(run.release):
