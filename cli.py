@@ -37,6 +37,12 @@ def serve(
         help="Implement only these optional classes, comma-separated (core and test-interface always); "
         "default: every class. E.g. --classes discovery,booking for a product of the bas profile.",
     ),
+    spec_version: str | None = typer.Option(
+        None,
+        "--spec-version",
+        help="Implement this release of the standard (e.g. 1.0.0): its document, classes and requirements; "
+        "default: the working spec.",
+    ),
 ) -> None:
     """Run the reference server."""
     from reference_server.faults import FAULTS
@@ -47,7 +53,9 @@ def serve(
         typer.echo(f"unknown fault {fault!r}; `bokbid faults` lists them", err=True)
         raise typer.Exit(2)
     try:
-        settings = Settings(db=db, fault=fault, production=production, classes=parse_classes(classes))
+        settings = Settings(
+            db=db, fault=fault, production=production, classes=parse_classes(classes), spec_version=spec_version
+        )
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -67,6 +75,12 @@ def faults() -> None:
 def certify(
     base_url: str | None = typer.Option(None, "--base-url", help="API root including the major version."),
     profile: str | None = typer.Option(None, help="Profile to certify; default: the declared classes."),
+    spec_version: str | None = typer.Option(
+        None,
+        "--spec-version",
+        help="Release of the standard to certify against (e.g. the call-off's 1.0.0); "
+        "default: the apiVersion the server states.",
+    ),
     report_dir: Path | None = typer.Option(None, "--report-dir", help="Where the evidence bundle goes."),
     seed: int | None = typer.Option(None, help="Seed for test data; printed so a run can be repeated."),
     timeout: float | None = typer.Option(None, help="Seconds to wait for any single response (default 10)."),
@@ -96,6 +110,7 @@ def certify(
     flags = {
         "base_url": base_url,
         "profile": profile,
+        "spec_version": spec_version,
         "report_dir": report_dir,
         "seed": seed,
         "timeout": timeout,

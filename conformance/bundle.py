@@ -2,9 +2,10 @@
 
 A certificate must point at exactly the evidence it was issued on, and anyone holding that
 evidence must be able to check it years later. So every run writes `manifest.json` listing each
-bundle file with its sha256 together with what pins the run (spec version and digest, suite
-version, seed); the bundle digest is the sha256 of the canonical manifest. Changing any byte of
-any listed file, or of the manifest, changes or breaks the digest.
+bundle file with its sha256 together with what pins the run (spec version and digest, whether
+that version was a release or an unreleased draft, suite version, seed); the bundle digest is the
+sha256 of the canonical manifest. Changing any byte of any listed file, or of the manifest,
+changes or breaks the digest.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def write_manifest(directory: Path, report: dict[str, Any]) -> dict[str, Any]:
         "format": FORMAT,
         "specVersion": report["specVersion"],
         "specDigest": report["specDigest"],
+        "specDraft": report["specDraft"],
         "suiteVersion": report["suiteVersion"],
         "seed": report["seed"],
         "files": {name: sha256((directory / name).read_bytes()) for name in FILES},

@@ -2,7 +2,8 @@
 
 The stewardship body issues a certificate only from an intact evidence bundle of a run in which
 every check passed, nothing was refused and nothing was left out (a re-run of failed checks is
-partial, so it never qualifies), and that clears its approval policy (`policy.py`: a profile, a
+partial, so it never qualifies), that was held to a release of the standard (a call-off names a
+release; an unreleased working draft can still change), and that clears its approval policy (`policy.py`: a profile, a
 fuzz phase of a minimum size). The certificate names what was certified against what (supplier,
 product and version, profile, classes, spec version and digest, suite version), how hard it was
 tried (the fuzz budget and the seed, and the policy applied with its digest), when, for how long,
@@ -62,6 +63,12 @@ def _refusals(report: dict[str, Any]) -> list[str]:
         reasons.append(f"the product is not identified ({', '.join(missing)} unknown)")
     if not report.get("certifiedClasses"):
         reasons.append("no class was certified")
+    if report.get("specDraft") is not False:
+        # A call-off names a release; a draft can still change under the certificate.
+        what = "an unreleased working draft" if report.get("specDraft") else "not known to be a release"
+        reasons.append(
+            f"BoB {report.get('specVersion')} is {what}; certify against a release (bokbid certify --spec-version)"
+        )
     return reasons
 
 
@@ -237,8 +244,11 @@ def check(
 
 
 def describe(body: dict[str, Any]) -> list[str]:
-    """What a certified run was held to, for people: profile, seed, fuzz phase, approval policy."""
-    lines = [f"profile {body.get('profile') or '(none)'}, seed {body.get('seed')}"]
+    """What a certified run was held to, for people: release, profile, seed, fuzz phase, approval policy."""
+    lines = [
+        f"standard BoB {body.get('specVersion')} ({body.get('specDigest')})",
+        f"profile {body.get('profile') or '(none)'}, seed {body.get('seed')}",
+    ]
     fuzz = body.get("fuzz")
     if isinstance(fuzz, dict):
         state = "complete" if fuzz.get("completed") else "cut short by its time budget"

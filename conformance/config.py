@@ -47,6 +47,7 @@ def _bool(text: str) -> bool:
 SETTINGS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "base_url": ("certify.base_url", "BOKBID_BASE_URL", str),
     "profile": ("certify.profile", "BOKBID_PROFILE", str),
+    "spec_version": ("certify.spec_version", "BOKBID_SPEC_VERSION", str),
     "report_dir": ("certify.report_dir", "BOKBID_REPORT_DIR", Path),
     "seed": ("certify.seed", "BOKBID_SEED", int),
     "timeout": ("certify.timeout", "BOKBID_TIMEOUT", float),
@@ -103,6 +104,7 @@ class Product:
 class CertifyConfig:
     base_url: str | None = None
     profile: str | None = None
+    spec_version: str | None = None  # the release to certify against; None: the one the server states
     report_dir: Path = DEFAULT_REPORT_DIR
     seed: int | None = None
     timeout: float = DEFAULT_TIMEOUT
@@ -131,6 +133,7 @@ def _flat(config: CertifyConfig) -> dict[str, Any]:
     return {
         "base_url": config.base_url,
         "profile": config.profile,
+        "spec_version": config.spec_version,
         "report_dir": config.report_dir,
         "seed": config.seed,
         "timeout": config.timeout,
@@ -225,6 +228,7 @@ def load_config(
     return CertifyConfig(
         base_url=values["base_url"],
         profile=values["profile"],
+        spec_version=values["spec_version"],
         report_dir=values["report_dir"],
         seed=values["seed"],
         timeout=values["timeout"],

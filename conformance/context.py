@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import spec
+
 from .evidence import Exchange
 from .expect import Expectation, expect
 from .http import Credential, RecordingClient, Response
@@ -45,6 +47,7 @@ class RunState:
 
     client: RecordingClient
     seed: int
+    release: spec.Release = spec.WORKING  # the version of the standard the run certifies against
     shared: Shared = field(default_factory=Shared)
     tokens: dict[str, Credential] = field(default_factory=dict)
     clock_moved: bool = False
@@ -159,6 +162,12 @@ class CheckContext:
         self.shared = run.shared
         self.test = TestInterface(self)
         self._first_exchange = len(run.client.recorder.exchanges)
+
+    @property
+    def release(self) -> spec.Release:
+        """The version of the standard the run certifies against: what a check expects (taxonomy,
+        operations, schemas) comes from it, not from the working spec."""
+        return self.run.release
 
     def seeded(self, label: str) -> random.Random:
         """Randomness that depends only on the run seed and `label`: for data several checks share,

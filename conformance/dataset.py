@@ -50,8 +50,6 @@ CLUB_KINDS = ("IF", "BK", "Ridklubb", "Simsällskap", "Dansförening")
 STREETS = ("Storgatan", "Skolvägen", "Idrottsvägen", "Kyrkogatan", "Parkvägen", "Ängsvägen")
 GIVEN = ("Åsa", "Örjan", "Märta", "Lars", "Fatima", "Jonas", "Elin", "Ahmed", "Karin", "Sven")
 FAMILY = ("Öberg", "Åkesson", "Lindqvist", "Nilsson", "Hassan", "Ek", "Strand", "Berg")
-ACCESSIBILITY = tuple(spec.openapi()["components"]["schemas"]["AccessibilityFeature"]["enum"])
-AMENITIES = tuple(spec.openapi()["components"]["schemas"]["Amenity"]["enum"])
 
 
 def luhn_digit(digits: str) -> int:
@@ -109,6 +107,7 @@ class DiscoveryData:
     """The fixture request for discovery checks, and what the harness knows about it."""
 
     body: dict[str, Any]
+    release: spec.Release  # the taxonomy of this release decides which types a search matches
     ids: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -123,7 +122,7 @@ class DiscoveryData:
         return {self.ids[f["ref"]] for f in self.facilities if predicate is None or predicate(f)}
 
     def offers(self, facility: dict[str, Any], type_id: str) -> bool:
-        wanted = spec.narrower_or_same(type_id)
+        wanted = spec.narrower_or_same(type_id, self.release)
         offered = set(facility.get("activityTypes", []))
         for unit in facility.get("units", []):
             offered |= set(unit.get("activityTypes", []))
@@ -140,9 +139,18 @@ def _opening_hours(rng: random.Random) -> dict[str, Any]:
     return {"weekly": weekly, "exceptions": []}
 
 
-def build_discovery_data(rng: random.Random, label: str) -> DiscoveryData:
-    """A varied data set: facilities in several municipalities at known distances from each centre."""
-    leaf_types = [t["id"] for t in spec.activity_types() if t["parentId"] is not None]
+def _enum(release: spec.Release, schema: str) -> list[str]:
+    return list(spec.openapi(release)["components"]["schemas"][schema]["enum"])
+
+
+def build_discovery_data(rng: random.Random, label: str, release: spec.Release = spec.WORKING) -> DiscoveryData:
+    """A varied data set: facilities in several municipalities at known distances from each centre.
+
+    Activity types, accessibility features and amenities are those of `release`, so a server of an
+    earlier release is never sent a value only a later one knows.
+    """
+    leaf_types = [t["id"] for t in spec.activity_types(release) if t["parentId"] is not None]
+    accessibility, amenities = _enum(release, "AccessibilityFeature"), _enum(release, "Amenity")
     persons = []
     for i in range(6):
         persons.append(
@@ -186,8 +194,8 @@ def build_discovery_data(rng: random.Random, label: str) -> DiscoveryData:
                     "ref": f"{label}-fac-{i}-unit-{u}",
                     "name": f"{rng.choice(('Hall', 'Sal', 'Bana', 'Plan', 'Rum'))} {chr(65 + u)}",
                     "activityTypes": rng.sample(leaf_types, rng.randint(1, 2)),
-                    "accessibility": rng.sample(ACCESSIBILITY, rng.randint(0, 2)),
-                    "amenities": rng.sample(AMENITIES, rng.randint(0, 2)),
+                    "accessibility": rng.sample(accessibility, rng.randint(0, 2)),
+                    "amenities": rng.sample(amenities, rng.randint(0, 2)),
                     "capacity": rng.randint(10, 200),
                     "areaSquareMeters": rng.randint(40, 1200),
                 }
@@ -206,15 +214,17 @@ def build_discovery_data(rng: random.Random, label: str) -> DiscoveryData:
                 },
                 "position": {"latitude": position[0], "longitude": position[1]},
                 "ownership": rng.choice(("owned", "rented")),
-                "accessibility": rng.sample(ACCESSIBILITY, rng.randint(0, 3)),
-                "amenities": rng.sample(AMENITIES, rng.randint(0, 3)),
+                "accessibility": rng.sample(accessibility, rng.randint(0, 3)),
+                "amenities": rng.sample(amenities, rng.randint(0, 3)),
                 "activityTypes": rng.sample(leaf_types, rng.randint(0, 1)),
                 "openingHours": _opening_hours(rng),
                 "units": units,
             }
         )
     facilities += special_facilities(label)
-    return DiscoveryData(body={"persons": persons, "organisations": organisations, "facilities": facilities})
+    return DiscoveryData(
+        body={"persons": persons, "organisations": organisations, "facilities": facilities}, release=release
+    )
 
 
 # Instants whose answer differs between a correct server and the usual mistakes: local time across

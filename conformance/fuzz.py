@@ -57,14 +57,16 @@ class FuzzOutcome:
 
 
 @cache
-def _schema() -> BaseSchema:
-    return openapi.from_dict(spec.openapi())
+def _schema(release: spec.Release) -> BaseSchema:
+    return openapi.from_dict(spec.openapi(release))
 
 
-def operations_for(classes: Sequence[str]) -> list[tuple[spec.Operation, APIOperation]]:
-    schema = _schema()
+def operations_for(
+    classes: Sequence[str], release: spec.Release = spec.WORKING
+) -> list[tuple[spec.Operation, APIOperation]]:
+    schema = _schema(release)
     chosen = []
-    for operation in spec.operations():
+    for operation in spec.operations(release):
         if operation.conformance_class in classes and operation.conformance_class != "test-interface":
             chosen.append((operation, schema[operation.path][operation.method]))
     return chosen
@@ -76,7 +78,7 @@ def _send(client: RecordingClient, operation: spec.Operation, kwargs: dict[str, 
     headers = {k: str(v) for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in _OWN_HEADERS}
     if not all(_SENDABLE.fullmatch(value) for value in headers.values()):
         return None
-    found = spec.find_operation(operation.method, path.split("?", 1)[0])
+    found = spec.find_operation(operation.method, path.split("?", 1)[0], operation.release)
     # A generated path parameter holding '/' or '?' lands outside the documented surface.
     off_spec = found is None
     try:
@@ -183,11 +185,14 @@ class _Sender:
             raise self._error
 
 
-def fuzz(client: RecordingClient, classes: Sequence[str], budget: Budget, seed: int) -> FuzzOutcome:
-    """Send up to `budget.fuzz_examples` generated requests per operation and mode, within the time budget."""
+def fuzz(
+    client: RecordingClient, classes: Sequence[str], budget: Budget, seed: int, release: spec.Release = spec.WORKING
+) -> FuzzOutcome:
+    """Send up to `budget.fuzz_examples` generated requests per operation of `release` and mode, within the
+    time budget."""
     deadline = time.monotonic() + budget.fuzz_seconds
     sender = _Sender(_authenticated(client.for_check(FUZZ_CHECK_ID)), deadline)
-    operations = operations_for(classes)
+    operations = operations_for(classes, release)
     exhausted = False
 
     def send(operation: spec.Operation) -> Callable[[Any], None]:

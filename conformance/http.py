@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+import spec
+
 from . import json_bodies
 from .evidence import BODY_LIMIT, REDACTED, Exchange, Violation, redact_headers
 from .validation import charset, encoding_violations, media_type, privacy_violations, spec_violations
@@ -84,20 +86,32 @@ class Response:
 
 @dataclass(frozen=True)
 class RecordingClient:
-    """Requests relative to the API root (`client.get("/facilities")`), recorded for one check."""
+    """Requests relative to the API root (`client.get("/facilities")`), recorded for one check.
+
+    Responses are judged by `release`, the version of the standard the run certifies against. It is
+    None only while the run reads /api-info to learn which release the server states: that response
+    is recorded unjudged, and judged when the check of CORE-001 asks for it again.
+    """
 
     http: httpx.Client
     recorder: Recorder
     api_root: str
     check_id: str = ""
     credential: Credential | None = None
+    release: spec.Release | None = spec.WORKING
 
     @classmethod
     def open(
-        cls, api_root: str, *, timeout: float, recorder: Recorder, verify: bool | ssl.SSLContext = True
+        cls,
+        api_root: str,
+        *,
+        timeout: float,
+        recorder: Recorder,
+        release: spec.Release | None = spec.WORKING,
+        verify: bool | ssl.SSLContext = True,
     ) -> RecordingClient:
         http = httpx.Client(base_url=api_root, timeout=timeout, follow_redirects=False, verify=verify)
-        return cls(http=http, recorder=recorder, api_root=api_root)
+        return cls(http=http, recorder=recorder, api_root=api_root, release=release)
 
     def close(self) -> None:
         self.http.close()
@@ -107,6 +121,9 @@ class RecordingClient:
 
     def with_credential(self, credential: Credential | None) -> RecordingClient:
         return replace(self, credential=credential)
+
+    def judging_by(self, release: spec.Release) -> RecordingClient:
+        return replace(self, release=release)
 
     def responds(self) -> bool:
         """After a lost connection: is the server still there (then only that one request failed)?"""
@@ -198,9 +215,16 @@ class RecordingClient:
         recorded = body.replace(token, REDACTED) if token else body
         violations = [Violation("spec", finding) for finding in received.findings]
         violations += encoding_violations(response_headers, received.content)
-        violations += spec_violations(
-            request.method, relative, received.status_code, response_headers, body, off_spec=off_spec
-        )
+        if self.release is not None:
+            violations += spec_violations(
+                request.method,
+                relative,
+                received.status_code,
+                response_headers,
+                body,
+                release=self.release,
+                off_spec=off_spec,
+            )
         exchange = Exchange(
             check_id=self.check_id,
             method=request.method,
@@ -215,8 +239,8 @@ class RecordingClient:
             violations=violations,
             token_request=self.credential.token_request if self.credential else None,
         )
-        if exchange.anonymous:
-            exchange.violations += privacy_violations(request.method, relative, body)
+        if exchange.anonymous and self.release is not None:
+            exchange.violations += privacy_violations(request.method, relative, body, self.release)
         self.recorder.record(exchange)
         return exchange
 

@@ -71,6 +71,7 @@ class Run:
     rerun_of: str | None = None  # the report directory whose failed checks this run repeats
     config: dict[str, Any] = field(default_factory=dict)  # the effective configuration, for config.json
     fuzz: dict[str, Any] | None = None  # the fuzz phase's budget and what it spent; None when it did not run
+    release: spec.Release = spec.WORKING  # the version of the standard the run certifies against
 
     def product(self) -> dict[str, str | None]:
         """The product certified: the supplier's statement where given, else what the server says."""
@@ -108,6 +109,7 @@ class Run:
     def rerun_command(self) -> str:
         """The command that repeats this run with the same seed (and so the same test data)."""
         parts = ["bokbid", "certify", "--base-url", shlex.quote(self.base_url), "--seed", str(self.seed)]
+        parts += ["--spec-version", spec.version(self.release)]
         if self.profile:
             parts += ["--profile", shlex.quote(self.profile)]
         return " ".join(parts)
@@ -124,7 +126,7 @@ class Run:
             for rid in r.requirements:
                 by_requirement.setdefault(rid, []).append(r)
         verdicts = []
-        for req in spec.requirements():
+        for req in spec.requirements(self.release):
             results = by_requirement.get(req["id"], [])
             if req["class"] not in self.certified_classes and not results:
                 continue

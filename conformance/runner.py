@@ -16,6 +16,7 @@ import sys
 import time
 import traceback
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -47,8 +48,10 @@ def certify(
     timeout: float = 10.0,
     quiet: bool = False,
     budget: Budget | None = None,
+    spec_version: str | None = None,
 ) -> int:
-    """Certify the implementation at `base_url` (the API root, e.g. http://host:8000/v1); an exit code."""
+    """Certify the implementation at `base_url` (the API root, e.g. http://host:8000/v1) against the
+    release `spec_version` (default: the one the server states); an exit code."""
     return run_certification(
         base_url=base_url,
         profile=profile,
@@ -58,6 +61,7 @@ def certify(
         quiet=quiet,
         checks=all_checks(),
         budget=budget or Budget(),
+        spec_version=spec_version,
     )
 
 
@@ -82,6 +86,7 @@ def certify_configured(
         only=only,
         rerun_of=rerun_of,
         config_record=config.record(),
+        spec_version=config.spec_version,
     )
 
 
@@ -102,12 +107,14 @@ def run_certification(
     only: Collection[str] | None = None,
     rerun_of: str | None = None,
     config_record: dict[str, Any] | None = None,
+    spec_version: str | None = None,
 ) -> int:
     """`certify` with the checks given explicitly (the test suite passes its own).
 
     `only` runs just the checks with those ids (a re-run of failed checks: same seed, same data,
     because each check's randomness depends on the seed and its own id only). The fuzz phase runs
-    only when a `budget` is given (`certify` always gives one: on by default).
+    only when a `budget` is given (`certify` always gives one: on by default). `spec_version` is
+    the release to certify against; None: the release the server states in /api-info.
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -116,17 +123,16 @@ def run_certification(
     if parts.scheme not in ("http", "https") or not parts.netloc:
         print(f"error: --base-url must be an http(s) URL of the API root, got {base_url!r}", file=err)
         return EXIT_USAGE
-    chosen = None
-    if profile is not None:
-        chosen = spec.profile(profile)
-        if chosen is None:
-            known = ", ".join(p["id"] for p in spec.conformance()["profiles"])
-            print(f"error: unknown profile {profile!r}; the standard defines: {known}", file=err)
+    asked = None
+    if spec_version is not None:
+        asked = spec.find_release(spec_version)
+        if asked is None:
+            print(f"error: unknown --spec-version {spec_version!r}; the standard has: {_versions()}", file=err)
             return EXIT_USAGE
+    if profile is not None and _unknown_profile(profile, asked or spec.WORKING, err):
+        return EXIT_USAGE
     if seed is None:
         seed = random.SystemRandom().getrandbits(32)
-    if not quiet:
-        print(f"certifying {api_root} against BoB {spec.version()}, seed {seed}", file=err)
 
     recorder = Recorder()
     run = Run(base_url=api_root, seed=seed, profile=profile, started_at=datetime.now(UTC))
@@ -137,11 +143,19 @@ def run_certification(
     run.config = config_record or {}
     if only is not None:
         checks = [c for c in checks if c.id in only]
-    client = RecordingClient.open(api_root, timeout=timeout, recorder=recorder, verify=(tls or Tls()).httpx_verify())
+    # Until /api-info has said which release the server states, its answer is recorded unjudged.
+    client = RecordingClient.open(
+        api_root, timeout=timeout, recorder=recorder, release=asked, verify=(tls or Tls()).httpx_verify()
+    )
     try:
-        start = client.for_check(synthetic.CONFORMANCE_DECLARATION.id)
         try:
-            info, conformance = start.get("/api-info"), start.get("/conformance")
+            info = client.for_check(synthetic.CONFORMANCE_DECLARATION.id).get("/api-info")
+            stated = _stated_version(info)
+            # A stated version the standard never had fails CORE-001; the rest follows the newest version.
+            run.release = asked or spec.find_release(stated or "") or spec.known_releases()[-1]
+            client = client.judging_by(run.release)
+            start = client.for_check(synthetic.CONFORMANCE_DECLARATION.id)
+            conformance = start.get("/conformance")
             absent = no_api(start, info, conformance)
             if absent is not None:
                 print(absent, file=err)
@@ -149,7 +163,12 @@ def run_certification(
         except Unreachable as exc:
             print(f"error: cannot reach {api_root}: {exc.message}", file=err)
             return EXIT_UNREACHABLE
-        declared, declaration = _read_declaration(conformance)
+        chosen = None if profile is None else spec.profile(profile, run.release)
+        if profile is not None and chosen is None:
+            _unknown_profile(profile, run.release, err)
+            return EXIT_USAGE
+        _announce(run, api_root, stated, asked is not None, quiet, err)
+        declared, declaration = _read_declaration(conformance, run.release)
         run.results.append(declaration)
         run.served_product = _served_product(info)
         _judge_product_statement(run, err)
@@ -203,7 +222,7 @@ def _fuzz(run: Run, client: RecordingClient, budget: Budget, err: TextIO, quiet:
         print(f"fuzzing: {limits}", file=err)
     run.fuzz = {"examplesPerOperation": budget.fuzz_examples, "seconds": budget.fuzz_seconds, "completed": False}
     try:
-        outcome = fuzz.fuzz(client, run.certified_classes, budget, run.seed)
+        outcome = fuzz.fuzz(client, run.certified_classes, budget, run.seed, run.release)
     except Unreachable as exc:
         print(f"error: the server stopped responding while fuzzing ({exc.message})", file=err)
         run.results.append(synthetic.FUZZ_NO_SERVER_ERROR.result("error", exc.message))
@@ -221,6 +240,42 @@ def _fuzz(run: Run, client: RecordingClient, budget: Budget, err: TextIO, quiet:
     )
     run.results.extend(fuzz.results(outcome))
     return EXIT_OK
+
+
+def _versions() -> str:
+    return ", ".join(spec.version(r) + (" (unreleased draft)" if r.draft else "") for r in spec.known_releases())
+
+
+def _unknown_profile(profile: str, release: spec.Release, err: TextIO) -> bool:
+    """Whether `release` lacks the profile (then the usage error is printed)."""
+    if spec.profile(profile, release) is not None:
+        return False
+    known = ", ".join(p["id"] for p in spec.conformance(release)["profiles"])
+    print(f"error: unknown profile {profile!r}; {spec.label(release)} defines: {known}", file=err)
+    return True
+
+
+def _stated_version(info: Response) -> str | None:
+    """`apiVersion` from /api-info, or None when it cannot be read; CORE-001 judges it."""
+    try:
+        version = info.json().get("apiVersion") if info.status_code == 200 else None
+    except (ValueError, AttributeError):
+        return None
+    return version if isinstance(version, str) else None
+
+
+def _announce(run: Run, api_root: str, stated: str | None, asked: bool, quiet: bool, err: TextIO) -> None:
+    """Say which release the run holds the server to, and why when it is not the one the server states."""
+    if not asked and spec.find_release(stated or "") is None:
+        what = "no apiVersion" if stated is None else f"apiVersion {stated!r}, no version of the standard"
+        print(
+            f"note: /api-info states {what} (CORE-001 fails); the other checks follow {spec.label(run.release)}",
+            file=err,
+        )
+    elif asked and stated != spec.version(run.release):
+        print(f"note: /api-info states apiVersion {stated!r}; the run holds the server to the release asked", file=err)
+    if not quiet:
+        print(f"certifying {api_root} against {spec.label(run.release)}, seed {run.seed}", file=err)
 
 
 def _served_product(info: Response) -> dict[str, Any]:
@@ -252,15 +307,15 @@ def _judge_product_statement(run: Run, err: TextIO) -> None:
     run.results.append(synthetic.PRODUCT_STATEMENT.result("error", f"{reason}\n{fix}"))
 
 
-def _read_declaration(response: Response) -> tuple[list[str] | None, Result]:
+def _read_declaration(response: Response, release: spec.Release) -> tuple[list[str] | None, Result]:
     """GET /conformance: the declared class ids (None when unusable) and the CORE-002 verdict."""
     try:
-        return _declaration(response)
+        return _declaration(response, release)
     except Exception as exc:  # a declaration nothing foresaw: CORE-002 cannot be judged, nothing certified
         return None, _errored(synthetic.CONFORMANCE_DECLARATION, exc)
 
 
-def _declaration(response: Response) -> tuple[list[str] | None, Result]:
+def _declaration(response: Response, release: spec.Release) -> tuple[list[str] | None, Result]:
     declaration = synthetic.CONFORMANCE_DECLARATION
     exchange = response.exchange
 
@@ -280,10 +335,13 @@ def _declaration(response: Response) -> tuple[list[str] | None, Result]:
     declared = body.get("conformsTo") if isinstance(body, dict) else None
     if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
         return None, failed("GET /conformance has no conformsTo list of class ids", "conformsTo: [class ids]", body)
-    unknown = [c for c in declared if c not in spec.class_ids()]
+    # A class of a later release than the one certified is no mistake (minor releases add classes):
+    # it is left out of the run. Only a class no version of the standard defines is.
+    defined = [c for r in (release, *spec.known_releases()) for c in spec.class_ids(r)]
+    unknown = [c for c in declared if c not in defined]
     if unknown:
         return declared, failed(
-            f"declares classes the standard does not define: {', '.join(unknown)}", spec.class_ids(), declared
+            f"declares classes the standard does not define: {', '.join(unknown)}", spec.class_ids(release), declared
         )
     if "core" not in declared:
         return declared, failed("does not declare core", "core", declared)
@@ -301,21 +359,22 @@ def _certify_declared(
 ) -> int:
     """Refuse when required classes are missing, else run the checks of the certified classes."""
     run.declared_classes = declared
-    selection = select_classes(declared, profile)
-    run.certified_classes = [c for c in spec.class_ids() if c in selection.certified + selection.missing]
+    selection = select_classes(declared, profile, run.release)
+    run.certified_classes = [c for c in spec.class_ids(run.release) if c in selection.certified + selection.missing]
+    checks, absent = _as_of(checks, run.release)
     if selection.missing:
-        reasons = {c: missing_message(c, run.profile, run.base_url) for c in selection.missing}
+        reasons = {c: missing_message(c, run.profile, run.base_url, run.release) for c in selection.missing}
         run.refusals = list(reasons.values())
         for reason in run.refusals:
             print(f"refused: {reason}", file=err)
         for check in checks:
-            if check.cls in reasons:
+            if check.cls in reasons and check.id not in absent:
                 run.results.append(_result(check, "failed", reasons[check.cls]))
         return EXIT_FAILED
 
     selected = [c for c in checks if c.cls in selection.certified]
-    inapplicable = _inapplicable(selected, selection.certified)
-    state = RunState(client=client, seed=run.seed)
+    inapplicable = {**_inapplicable(selected, selection.certified, run.release), **absent}
+    state = RunState(client=client, seed=run.seed, release=run.release)
     progress = reporter(quiet, err)
     progress.start(len(selected))
     lost: str | None = None
@@ -340,10 +399,27 @@ def _certify_declared(
     return EXIT_OK
 
 
-def _inapplicable(checks: Sequence[Check], certified: Sequence[str]) -> dict[str, str]:
+def _as_of(checks: Sequence[Check], release: spec.Release) -> tuple[list[Check], dict[str, str]]:
+    """The checks as `release` has them: each verifies only the requirements that release states.
+
+    A check of requirements a later release added verifies nothing here: it is not run, with the
+    reason (returned by check id), since failing it would fail a product for keeping to its release.
+    """
+    stated = spec.requirement_ids(release)
+    viewed, absent = [], {}
+    for check in checks:
+        kept = tuple(r for r in check.requirements if r in stated)
+        if not kept:
+            named = f"{', '.join(check.requirements)} {'is' if len(check.requirements) == 1 else 'are'}"
+            absent[check.id] = f"not applicable: {named} not part of {spec.label(release)}"
+        viewed.append(replace(check, requirements=kept))
+    return viewed, absent
+
+
+def _inapplicable(checks: Sequence[Check], certified: Sequence[str], release: spec.Release) -> dict[str, str]:
     """Checks of a requirement that presupposes classes the server does not implement (`onlyWith`
     in the catalogue), with the reason: such a check would fail for what the server never claimed."""
-    presupposes = {r["id"]: r.get("onlyWith", []) for r in spec.requirements()}
+    presupposes = {r["id"]: r.get("onlyWith", []) for r in spec.requirements(release)}
     reasons = {}
     for check in checks:
         absent = sorted({c for req in check.requirements for c in presupposes[req] if c not in certified})
@@ -426,7 +502,12 @@ def rerun_settings(directory: Path) -> tuple[set[str], dict[str, Any]]:
                 only.add(record["checkId"])
     if not only:
         only = registered  # nothing traceable: repeat the whole run with its seed
-    settings = {"base_url": report.get("baseUrl"), "seed": report.get("seed"), "profile": report.get("profile")}
+    settings = {
+        "base_url": report.get("baseUrl"),
+        "seed": report.get("seed"),
+        "profile": report.get("profile"),
+        "spec_version": report.get("specVersion"),
+    }
     if not only & FUZZ_RESULT_IDS:
         settings["fuzz_examples"] = 0
     return only, settings

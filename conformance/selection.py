@@ -22,9 +22,9 @@ class Selection:
     missing: list[str]  # required but not declared: the run is refused
 
 
-def select_classes(declared: list[str], profile: dict[str, Any] | None) -> Selection:
-    """A required class the standard does not define yet is missing too: no server can declare it."""
-    known = spec.class_ids()
+def select_classes(declared: list[str], profile: dict[str, Any] | None, release: spec.Release) -> Selection:
+    """A required class `release` does not define yet is missing too: no server can declare it."""
+    known = spec.class_ids(release)
     required = set(ALWAYS_REQUIRED)
     if profile is None:
         wanted = required | set(declared)
@@ -47,7 +47,7 @@ def optional_classes(declared: list[str], profile: dict[str, Any] | None) -> dic
     }
 
 
-def missing_message(cls: str, profile: str | None, api_root: str) -> str:
+def missing_message(cls: str, profile: str | None, api_root: str, release: spec.Release) -> str:
     """Why a run refuses to go on without `cls`, in words a supplier can act on."""
     where = f"{api_root}/conformance does not declare it"
     if cls == "test-interface":
@@ -57,6 +57,6 @@ def missing_message(cls: str, profile: str | None, api_root: str) -> str:
         )
     if cls == "core":
         return f"every server must implement the core class; {where}"
-    if cls not in spec.class_ids():
+    if cls not in spec.class_ids(release):
         return f"profile {profile} requires the {cls} class, which this version of the standard does not define yet"
     return f"profile {profile} requires the {cls} class; {where}"

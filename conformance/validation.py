@@ -48,9 +48,9 @@ def _declared_media(declared: dict[str, Any], media: str) -> str | None:
     return None
 
 
-def _problem_content() -> dict[str, Any] | None:
+def _problem_content(release: spec.Release) -> dict[str, Any] | None:
     """What any error must look like, for responses to paths the spec does not know."""
-    schema = spec.openapi().get("components", {}).get("schemas", {}).get("Problem")
+    schema = spec.openapi(release).get("components", {}).get("schemas", {}).get("Problem")
     return None if schema is None else {spec.PROBLEM_JSON: {"schema": schema}}
 
 
@@ -61,21 +61,22 @@ def spec_violations(
     headers: dict[str, str],
     body: str,
     *,
+    release: spec.Release = spec.WORKING,
     off_spec: bool = False,
 ) -> list[Violation]:
-    """How one response (to `method path`, path relative to the API root) breaks the spec.
+    """How one response (to `method path`, path relative to the API root) breaks `release` of the spec.
 
     `off_spec` marks a request that deliberately leaves the documented surface (an unknown path or
     method, to see the server answer properly): then only the rule for errors applies.
     """
-    found = spec.find_operation(method, path)
+    found = spec.find_operation(method, path, release)
     if found is None:
         if not off_spec:
             return [Violation("spec", f"{method} {path} is not an operation of the standard")]
         if status < 400:
             return [Violation("spec", f"{method} {path} is not in the standard, yet answered {status}")]
-        content = _problem_content()
-        return [] if content is None else _content_violations(content, status, headers, body)
+        content = _problem_content(release)
+        return [] if content is None else _content_violations(content, status, headers, body, release)
     operation, _ = found
     response = operation.response_spec(status)
     if response is None:
@@ -86,14 +87,16 @@ def spec_violations(
                 f"status {status} is not documented for {operation.operation_id} (documented: {documented})",
             )
         ]
-    violations = _content_violations(response.get("content") or {}, status, headers, body)
+    violations = _content_violations(response.get("content") or {}, status, headers, body, release)
     for name, header in (response.get("headers") or {}).items():
-        if spec.resolve(header).get("required") and name.lower() not in headers:
+        if spec.resolve(header, release).get("required") and name.lower() not in headers:
             violations.append(Violation("spec", f"required header {name} is missing"))
     return violations
 
 
-def _content_violations(declared: dict[str, Any], status: int, headers: dict[str, str], body: str) -> list[Violation]:
+def _content_violations(
+    declared: dict[str, Any], status: int, headers: dict[str, str], body: str, release: spec.Release
+) -> list[Violation]:
     if not declared:
         if body:
             return [Violation("spec", f"status {status} documents no body, yet one was sent")]
@@ -122,7 +125,7 @@ def _content_violations(declared: dict[str, Any], status: int, headers: dict[str
     schema = declared[key].get("schema")
     if schema is None:
         return []
-    errors = spec.schema_errors(schema, instance)
+    errors = spec.schema_errors(schema, instance, release)
     violations = [Violation("spec", f"body {pointer}: {message}") for pointer, message in errors[:MAX_SCHEMA_ERRORS]]
     if len(errors) > MAX_SCHEMA_ERRORS:
         violations.append(Violation("spec", f"… and {len(errors) - MAX_SCHEMA_ERRORS} more schema errors"))
@@ -141,13 +144,13 @@ def encoding_violations(headers: dict[str, str], content: bytes) -> list[Violati
     return []
 
 
-def privacy_violations(method: str, path: str, body: str) -> list[Violation]:
+def privacy_violations(method: str, path: str, body: str, release: spec.Release) -> list[Violation]:
     """Personnummer in a response to an anonymous request (CORE-016).
 
     The test interface is exempt: it is sandbox-only, and what it answers is what the harness
     itself sent as fixtures.
     """
-    found = spec.find_operation(method, path)
+    found = spec.find_operation(method, path, release)
     if found is not None and found[0].conformance_class == TEST_INTERFACE:
         return []
     return [
@@ -160,9 +163,9 @@ def privacy_violations(method: str, path: str, body: str) -> list[Violation]:
 # Requests (client-app certification): what a client sent, judged against the operation
 
 
-def _coerce(raw: str, schema: dict[str, Any]) -> Any:
+def _coerce(raw: str, schema: dict[str, Any], release: spec.Release) -> Any:
     """A query or header string as the type its schema names; left a string when it is not one."""
-    kind = spec.resolve(schema).get("type")
+    kind = spec.resolve(schema, release).get("type")
     try:
         if kind == "integer":
             return int(raw)
@@ -193,14 +196,16 @@ def _parameter_violations(operation: spec.Operation, query: dict[str, list[str]]
             if parameter.required:
                 found.append(f"required {parameter.location} parameter {parameter.name} is missing")
             continue
-        schema = spec.resolve(parameter.schema)
+        release = operation.release
+        schema = spec.resolve(parameter.schema, release)
         if schema.get("type") == "array":
             raw = values if parameter.explode else [v for value in values for v in value.split(",")]
-            instance: Any = [_coerce(v, schema.get("items", {})) for v in raw]
+            instance: Any = [_coerce(v, schema.get("items", {}), release) for v in raw]
         else:
-            instance = _coerce(values[0], schema)
+            instance = _coerce(values[0], schema, release)
         found += [
-            f"{parameter.location} parameter {parameter.name}: {m}" for _, m in spec.schema_errors(schema, instance)
+            f"{parameter.location} parameter {parameter.name}: {m}"
+            for _, m in spec.schema_errors(schema, instance, release)
         ]
     return found
 
@@ -225,7 +230,8 @@ def _body_violations(operation: spec.Operation, headers: dict[str, str], body: b
         return [f"the body is not valid JSON: {exc}"]
     schema = declared[key].get("schema") or {}
     return [
-        f"body {pointer}: {message}" for pointer, message in spec.schema_errors(schema, instance)[:MAX_SCHEMA_ERRORS]
+        f"body {pointer}: {message}"
+        for pointer, message in spec.schema_errors(schema, instance, operation.release)[:MAX_SCHEMA_ERRORS]
     ]
 
 

@@ -75,11 +75,12 @@ def list_activities(call: Call) -> Response:
     if "unitId" in query:
         conditions.append(activities.c.unit_id == query["unitId"])
     if "activityType" in query:
-        if query["activityType"] not in taxonomy.known_ids():
+        release = call.settings.release
+        if query["activityType"] not in taxonomy.known_ids(release):
             raise problems.validation_error(
                 [problems.FieldError("query", "is not an activity type of the taxonomy", name="activityType")]
             )
-        conditions.append(activities.c.activity_type.in_(sorted(spec.narrower_or_same(query["activityType"]))))
+        conditions.append(activities.c.activity_type.in_(sorted(spec.narrower_or_same(query["activityType"], release))))
     if "from" in query:
         conditions.append(activities.c.start_at >= local_midnight(date_parameter(query["from"], "from")))
     if "to" in query:

@@ -50,22 +50,23 @@ def _handlers(settings: Settings) -> dict[str, Handler]:
     every |= grants.HANDLERS | attendance.HANDLERS | test_interface.HANDLERS
     return {
         op.operation_id: every[op.operation_id]
-        for op in spec.operations()
+        for op in spec.operations(settings.release)
         if op.operation_id in every and all(settings.implements(c) for c in (op.conformance_class, *op.only_with))
     }
 
 
-def _served_classes(handlers: dict[str, Handler]) -> tuple[str, ...]:
+def _served_classes(handlers: dict[str, Handler], release: spec.Release) -> tuple[str, ...]:
     """The classes whose every operation has a handler here, in the standard's order; an operation
     that presupposes other classes counts only when those are served too."""
-    ops = spec.operations()
+    ops = spec.operations(release)
 
     def complete(cls: str, served: set[str]) -> bool:
         ids = {op.operation_id for op in ops if op.conformance_class == cls and set(op.only_with) <= served}
         return bool(ids) and ids <= set(handlers)
 
-    unconditional = {cls for cls in spec.class_ids() if complete(cls, set())}
-    return tuple(cls for cls in spec.class_ids() if cls in unconditional and complete(cls, unconditional))
+    classes = spec.class_ids(release)
+    unconditional = {cls for cls in classes if complete(cls, set())}
+    return tuple(cls for cls in classes if cls in unconditional and complete(cls, unconditional))
 
 
 async def _http_exception(settings: Settings, request: Request, exc: Exception) -> Response:
@@ -88,10 +89,14 @@ async def _unexpected(settings: Settings, request: Request, exc: Exception) -> R
 
 
 @cache
-def _reference_html(served: frozenset[str]) -> str:
+def _reference_html(served: frozenset[str], release: spec.Release) -> str:
     """GET /docs: the same rendering `bokbid spec docs` publishes, limited to what this instance serves."""
     return render_reference(
-        spec.openapi(), spec.requirements(), spec.conformance(), operation_ids=set(served), label=spec.version()
+        spec.openapi(release),
+        spec.requirements(release),
+        spec.conformance(release),
+        operation_ids=set(served),
+        label=spec.version(release),
     )
 
 
@@ -105,12 +110,12 @@ def create_app(settings: Settings) -> Starlette:
         storage=storage,
         clock=clock,
         tokens=TokenService(storage, clock, settings),
-        classes=_served_classes(handlers),
+        classes=_served_classes(handlers, settings.release),
     )
-    docs_html = _reference_html(frozenset(handlers))
+    docs_html = _reference_html(frozenset(handlers), settings.release)
 
     async def openapi_document(request: Request) -> Response:
-        return FileResponse(spec.spec_file(), media_type="application/yaml")
+        return FileResponse(spec.spec_file(settings.release), media_type="application/yaml")
 
     async def docs(request: Request) -> Response:
         return HTMLResponse(docs_html)

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import spec
+
 from . import taxonomy
 from .availability import EARLIEST_DATE, LATEST_DATE
 from .booking_terms import terms_from_input, terms_row
@@ -36,7 +38,7 @@ def _interval(data: dict[str, Any], pointer: str, errors: list[FieldError]) -> t
 
 
 def unit_extras(
-    unit: dict[str, Any], unit_id: str, pointer: str, now: datetime, assign: RefAssigner
+    unit: dict[str, Any], unit_id: str, pointer: str, now: datetime, assign: RefAssigner, release: spec.Release
 ) -> tuple[Rows, list[FieldError]]:
     """Rows for a unit's bookingTerms, blockedPeriods and activities."""
     rows: Rows = []
@@ -68,7 +70,7 @@ def unit_extras(
     for i, activity in enumerate(unit.get("activities", [])):
         at = f"{pointer}/activities/{i}"
         activity_id = assign(activity["ref"], at)
-        if activity["activityType"] not in taxonomy.known_ids():
+        if activity["activityType"] not in taxonomy.known_ids(release):
             errors.append(
                 FieldError(
                     "body",

@@ -16,12 +16,15 @@ from .timestamps import utc_text
 SUPPLIER = "BoB stewardship body"
 PRODUCT = "bokbid reference server"
 DEFAULT_SESSION = timedelta(hours=1)  # only under the fault me-expiry-of-session
+UNKNOWN_VERSION = "0.9.0"  # only under the fault api-version-unknown
 
 
 def get_api_info(call: Call) -> Response:
     body: dict[str, Any] = {"name": "BoB reference server"}
-    if not call.settings.fault_active("api-info-missing-version"):
-        body["apiVersion"] = spec.version()
+    if call.settings.fault_active("api-version-unknown"):
+        body["apiVersion"] = UNKNOWN_VERSION  # the draft the product was built on, never a version of the standard
+    elif not call.settings.fault_active("api-info-missing-version"):
+        body["apiVersion"] = spec.version(call.settings.release)
     body["product"] = {"supplier": SUPPLIER, "name": PRODUCT, "version": __version__}
     body["documentation"] = str(call.request.url_for("docs"))
     return json_response(body)
@@ -31,7 +34,7 @@ def get_conformance(call: Call) -> Response:
     classes = list(call.services.classes)
     if call.settings.fault_active("conformance-lists-unknown-class"):
         classes.append("bookings")  # announced before it was part of the standard
-    return json_response({"apiVersion": spec.version(), "conformsTo": classes})
+    return json_response({"apiVersion": spec.version(call.settings.release), "conformsTo": classes})
 
 
 def get_me(call: Call) -> Response:

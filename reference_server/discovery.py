@@ -34,7 +34,7 @@ def _activity_type_error(call: Call) -> FieldError | None:
     wanted = call.query.get("activityType")
     if call.settings.fault_active("unknown-activity-type-empty-result"):
         return None  # an unknown type simply matches nothing
-    if wanted is not None and wanted not in taxonomy.known_ids():
+    if wanted is not None and wanted not in taxonomy.known_ids(call.settings.release):
         return FieldError("query", f"'{wanted}' is not an activity type of the taxonomy", name="activityType")
     return None
 
@@ -42,8 +42,9 @@ def _activity_type_error(call: Call) -> FieldError | None:
 def list_activity_types(call: Call) -> Response:
     if call.settings.fault_active("activity-types-without-parent"):
         # A flat code list, as the supplier's own activity table has no hierarchy.
-        return page_response(call, spec.activity_types(), lambda t: {k: v for k, v in t.items() if k != "parentId"})
-    return page_response(call, spec.activity_types(), dict)
+        types = spec.activity_types(call.settings.release)
+        return page_response(call, types, lambda t: {k: v for k, v in t.items() if k != "parentId"})
+    return page_response(call, spec.activity_types(call.settings.release), dict)
 
 
 def _facility_query(call: Call) -> FacilityQuery:
@@ -73,7 +74,7 @@ def _facility_query(call: Call) -> FacilityQuery:
         open_at=open_at,
         accessibility=tuple(query.get("accessibility", ())),
         q=query.get("q"),
-        min_capacity=query.get("minCapacity"),
+        min_capacity=query.get("minCapacity") if call.settings.states("DISC-015") else None,
     )
 
 

@@ -25,6 +25,12 @@ class Fault:
 _CATALOGUE = (
     Fault("api-info-missing-version", ("CORE-001", "CORE-003"), "/api-info omits apiVersion."),
     Fault(
+        "api-version-unknown",
+        ("CORE-001",),
+        "/api-info states apiVersion 0.9.0 under /v1, the pre-release draft the product was built on: "
+        "no version of the standard.",
+    ),
+    Fault(
         "plain-text-errors",
         ("CORE-004",),
         "Every error response is text/plain with the reason phrase ('Not Found') instead of problem+json.",

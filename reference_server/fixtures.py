@@ -63,10 +63,9 @@ class _Planner:
         self.ids[ref] = given_id or str(uuid.uuid4())
         return self.ids[ref]
 
-    @staticmethod
-    def _activity_types(entity: _Entity, values: list[str], pointer: str) -> None:
+    def _activity_types(self, entity: _Entity, values: list[str], pointer: str) -> None:
         for i, value in enumerate(values):
-            if value not in taxonomy.known_ids():
+            if value not in taxonomy.known_ids(self.settings.release):
                 entity.errors.append(
                     FieldError(
                         "body",
@@ -195,7 +194,7 @@ class _Planner:
                 )
             )
             extra_rows, extra_errors = booking_fixtures.unit_extras(
-                unit, unit_id, at, self.now, lambda ref, where: self._ref(entity, ref, where)
+                unit, unit_id, at, self.now, lambda ref, where: self._ref(entity, ref, where), self.settings.release
             )
             entity.rows.extend(extra_rows)
             entity.errors.extend(extra_errors)

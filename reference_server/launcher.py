@@ -66,6 +66,7 @@ def background_server(
     production: bool = False,
     *,
     classes: tuple[str, ...] | None = None,
+    spec_version: str | None = None,
     startup_timeout: float = 20.0,
     import_root: Path | None = None,
 ) -> Iterator[str]:
@@ -95,6 +96,8 @@ def background_server(
         command.append("--production")
     if classes is not None:
         command += ["--classes", ",".join(classes)]
+    if spec_version is not None:
+        command += ["--spec-version", spec_version]
     root = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryFile() as stderr:
         # Its own session, so that a last-resort kill reaches the worker processes too.

@@ -153,11 +153,12 @@ def _endpoint(
 
 def api_routes(services: Services, handlers: Mapping[str, Handler]) -> list[Route]:
     """A route per path template of the spec that has at least one operation served here."""
-    unknown = set(handlers) - {op.operation_id for op in spec.operations()}
+    operations = spec.operations(services.settings.release)
+    unknown = set(handlers) - {op.operation_id for op in operations}
     if unknown:
         raise RuntimeError(f"handlers for operations the spec does not define: {sorted(unknown)}")
     by_path: dict[str, dict[str, spec.Operation]] = {}
-    for operation in spec.operations():
+    for operation in operations:
         if operation.operation_id in handlers:
             by_path.setdefault(operation.path, {})[operation.method] = operation
     # Literal segments before templated ones, as the spec's own path matching does.

@@ -49,7 +49,7 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _wanted_types(activity_type: str, settings: Settings) -> frozenset[str]:
     if settings.fault_active("activity-type-ignores-narrower"):
         return frozenset({activity_type})
-    return spec.narrower_or_same(activity_type)
+    return spec.narrower_or_same(activity_type, settings.release)
 
 
 def _text_matches(q: str, texts: list[str | None], settings: Settings) -> bool:

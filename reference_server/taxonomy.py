@@ -1,4 +1,4 @@
-"""Which activity-type ids exist: the standard taxonomy (spec/v1/activity-types.yaml) decides.
+"""Which activity-type ids exist: the taxonomy of the release served (activity-types.yaml) decides.
 
 The taxonomy itself, and the "this type and every narrower one" sets a search needs, come from
 `spec`, which the harness reads too; this module only adds the membership test the server needs
@@ -13,5 +13,5 @@ import spec
 
 
 @cache
-def known_ids() -> frozenset[str]:
-    return frozenset(t["id"] for t in spec.activity_types())
+def known_ids(release: spec.Release) -> frozenset[str]:
+    return frozenset(t["id"] for t in spec.activity_types(release))

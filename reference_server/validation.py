@@ -38,14 +38,14 @@ class ValidatedRequest:
     late_refusal: problems.Problem | None = None
 
 
-def _schema_type(schema: dict[str, Any]) -> str | None:
-    kind = spec.resolve(schema).get("type")
+def _schema_type(schema: dict[str, Any], release: spec.Release) -> str | None:
+    kind = spec.resolve(schema, release).get("type")
     return kind if isinstance(kind, str) else None
 
 
 def _coerce(raw: str, schema: dict[str, Any], name: str, settings: Settings) -> Any:
     """The value the string stands for under the schema's type; left a string when it is not one."""
-    kind = _schema_type(schema)
+    kind = _schema_type(schema, settings.release)
     if kind == "integer":
         if name in ("limit", "page") and settings.fault_active("validation-500"):
             return int(raw)  # parsed by hand, trusting the client: a ValueError becomes a 500
@@ -63,8 +63,8 @@ def _coerce(raw: str, schema: dict[str, Any], name: str, settings: Settings) -> 
 
 def _parameter_value(parameter: spec.Parameter, values: list[str], settings: Settings) -> tuple[Any, FieldError | None]:
     schema = parameter.schema
-    if _schema_type(schema) == "array":
-        items = spec.resolve(schema).get("items", {})
+    if _schema_type(schema, settings.release) == "array":
+        items = spec.resolve(schema, settings.release).get("items", {})
         raw_items = values if parameter.explode else [v for value in values for v in value.split(",")]
         return [_coerce(v, items, parameter.name, settings) for v in raw_items], None
     if len(values) > 1:
@@ -96,14 +96,14 @@ def _parameters(
         if not values:
             if parameter.required:
                 errors.append(FieldError(parameter.location, "is required", name=parameter.name))
-            elif "default" in spec.resolve(parameter.schema):
-                target[parameter.name] = spec.resolve(parameter.schema)["default"]
+            elif "default" in spec.resolve(parameter.schema, operation.release):
+                target[parameter.name] = spec.resolve(parameter.schema, operation.release)["default"]
             continue
         value, error = _parameter_value(parameter, values, settings)
         if error is not None:
             errors.append(error)
             continue
-        for _, message in spec.schema_errors(parameter.schema, value):
+        for _, message in spec.schema_errors(parameter.schema, value, operation.release):
             errors.append(FieldError(parameter.location, message, name=parameter.name))
         target[parameter.name] = value
         provided.add(parameter.name)
@@ -188,7 +188,7 @@ def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> li
     missing required member at the pointer it should have had, so `errors` names the field.
     """
     found: list[FieldError] = []
-    for err in list(spec.validator(schema).iter_errors(instance)):
+    for err in list(spec.validator(schema, settings.release).iter_errors(instance)):
         path = list(err.instance_path)
         kind = err.kind
         if isinstance(kind, _UNKNOWN_MEMBER_KINDS):

@@ -3,6 +3,11 @@
 The reference server and the certification harness never import each other; both learn the
 standard from here. Nothing in this package restates the spec: it only loads the files beside it
 and offers views on them (operations, schemas ready for validation, the requirements catalogue).
+
+Every reader takes a `Release`: the working spec (`spec/v1/`, the default) or a frozen release
+(`spec/releases/X.Y.Z/`). A municipality's call-off names a release, so a product must be servable
+and certifiable against exactly that release's operations, schemas and requirements, not only
+against whatever the working spec says today.
 """
 
 from __future__ import annotations
@@ -18,59 +23,98 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-SPEC_ROOT = Path(__file__).parent
+SPEC_ROOT = Path(__file__).resolve().parent
 DEFAULT_MAJOR = "v1"
 PROBLEM_JSON = "application/problem+json"
 
 
-def _load_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as f:
+@dataclass(frozen=True)
+class Release:
+    """One version of the standard: the folder its files are read from.
+
+    The working spec of a major version (`spec/v1/`) is a draft until `bokbid spec release` freezes
+    it; a folder under `spec/releases/` is a release and never changes.
+    """
+
+    folder: Path
+
+    @property
+    def draft(self) -> bool:
+        return self.folder.parent == SPEC_ROOT
+
+
+WORKING = Release(SPEC_ROOT / DEFAULT_MAJOR)
+
+
+def _load_yaml(release: Release, name: str) -> Any:
+    with (release.folder / name).open(encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
 @cache
-def openapi(major: str = DEFAULT_MAJOR) -> dict[str, Any]:
-    """The OpenAPI document of one major version."""
-    return _load_yaml(SPEC_ROOT / major / "openapi.yaml")
+def known_releases() -> tuple[Release, ...]:
+    """Every version of the standard, oldest first: the frozen releases, and the working spec as
+    well while its version is not released yet."""
+    from spec.governance import releases  # the release tooling is heavier than reading a spec
+
+    found = tuple(Release(folder) for _, folder in releases.releases())
+    released = {version(r) for r in found}
+    return found if version(WORKING) in released else (*found, WORKING)
+
+
+def find_release(text: str) -> Release | None:
+    """The version of the standard called `text` (e.g. "1.0.0"), or None when there is none."""
+    return next((r for r in known_releases() if version(r) == text), None)
+
+
+def label(release: Release) -> str:
+    """How reports and messages name a release: "BoB 1.1.0", or the draft spelled out."""
+    return f"BoB {version(release)}" + (", an unreleased working draft" if release.draft else "")
 
 
 @cache
-def requirements(major: str = DEFAULT_MAJOR) -> tuple[dict[str, Any], ...]:
+def openapi(release: Release = WORKING) -> dict[str, Any]:
+    """The OpenAPI document of one version of the standard."""
+    return _load_yaml(release, "openapi.yaml")
+
+
+@cache
+def requirements(release: Release = WORKING) -> tuple[dict[str, Any], ...]:
     """The requirements catalogue: each entry has id, class, level, text (sv, en) and optionally
     onlyWith (classes it also presupposes)."""
-    return tuple(_load_yaml(SPEC_ROOT / major / "requirements.yaml")["requirements"])
+    return tuple(_load_yaml(release, "requirements.yaml")["requirements"])
 
 
 @cache
-def requirement_ids(major: str = DEFAULT_MAJOR) -> frozenset[str]:
-    return frozenset(r["id"] for r in requirements(major))
+def requirement_ids(release: Release = WORKING) -> frozenset[str]:
+    return frozenset(r["id"] for r in requirements(release))
 
 
 @cache
-def conformance(major: str = DEFAULT_MAJOR) -> dict[str, Any]:
+def conformance(release: Release = WORKING) -> dict[str, Any]:
     """Conformance classes and the profiles that group them (`classes`, `profiles`)."""
-    return _load_yaml(SPEC_ROOT / major / "conformance.yaml")
+    return _load_yaml(release, "conformance.yaml")
 
 
-def class_ids(major: str = DEFAULT_MAJOR) -> list[str]:
-    return [c["id"] for c in conformance(major)["classes"]]
+def class_ids(release: Release = WORKING) -> list[str]:
+    return [c["id"] for c in conformance(release)["classes"]]
 
 
-def profile(name: str, major: str = DEFAULT_MAJOR) -> dict[str, Any] | None:
-    return next((p for p in conformance(major)["profiles"] if p["id"] == name), None)
+def profile(name: str, release: Release = WORKING) -> dict[str, Any] | None:
+    return next((p for p in conformance(release)["profiles"] if p["id"] == name), None)
 
 
 @cache
-def activity_types(major: str = DEFAULT_MAJOR) -> tuple[dict[str, Any], ...]:
+def activity_types(release: Release = WORKING) -> tuple[dict[str, Any], ...]:
     """The standard activity-type taxonomy in the file's order: {id, parentId, name: {sv, en}}."""
-    return tuple(_load_yaml(SPEC_ROOT / major / "activity-types.yaml")["activityTypes"])
+    return tuple(_load_yaml(release, "activity-types.yaml")["activityTypes"])
 
 
 @cache
-def narrower_or_same(type_id: str, major: str = DEFAULT_MAJOR) -> frozenset[str]:
+def narrower_or_same(type_id: str, release: Release = WORKING) -> frozenset[str]:
     """The type and every type below it, however deep: a search for a broad type finds these."""
     children: dict[str, list[str]] = {}
-    for t in activity_types(major):
+    for t in activity_types(release):
         if t["parentId"] is not None:
             children.setdefault(t["parentId"], []).append(t["id"])
     found: set[str] = set()
@@ -83,16 +127,16 @@ def narrower_or_same(type_id: str, major: str = DEFAULT_MAJOR) -> frozenset[str]
     return frozenset(found)
 
 
-def version(major: str = DEFAULT_MAJOR) -> str:
+def version(release: Release = WORKING) -> str:
     """`info.version` of the document: the semantic version of the standard."""
-    return str(openapi(major)["info"]["version"])
+    return str(openapi(release)["info"]["version"])
 
 
 @cache
-def digest(major: str = DEFAULT_MAJOR) -> str:
-    """sha256 over the files that make up one major version, so a run can pin what it tested."""
+def digest(release: Release = WORKING) -> str:
+    """sha256 over the files that make up one version, so a run can pin what it tested."""
     h = hashlib.sha256()
-    for path in sorted((SPEC_ROOT / major).rglob("*")):
+    for path in sorted(release.folder.rglob("*")):
         if path.is_file():
             h.update(path.relative_to(SPEC_ROOT).as_posix().encode())
             h.update(b"\0")
@@ -100,8 +144,8 @@ def digest(major: str = DEFAULT_MAJOR) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def spec_file(major: str = DEFAULT_MAJOR) -> Path:
-    return SPEC_ROOT / major / "openapi.yaml"
+def spec_file(release: Release = WORKING) -> Path:
+    return release.folder / "openapi.yaml"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,6 +173,8 @@ class Operation:
     request_body: dict[str, Any] | None
     responses: dict[str, dict[str, Any]]
     security: tuple[dict[str, list[str]], ...]
+    # The release whose document the schemas above come from: their `$ref`s point into it.
+    release: Release
     raw: dict[str, Any] = field(repr=False, hash=False, compare=False)
 
     @property
@@ -159,28 +205,28 @@ def _pointer(doc: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def resolve(node: Any, major: str = DEFAULT_MAJOR) -> Any:
+def resolve(node: Any, release: Release = WORKING) -> Any:
     """Follow local `$ref`s (parameters, responses, request bodies, headers) to their target."""
-    doc = openapi(major)
+    doc = openapi(release)
     while isinstance(node, dict) and "$ref" in node:
         node = _pointer(doc, node["$ref"])
     return node
 
 
 @cache
-def operations(major: str = DEFAULT_MAJOR) -> tuple[Operation, ...]:
-    doc = openapi(major)
+def operations(release: Release = WORKING) -> tuple[Operation, ...]:
+    doc = openapi(release)
     ops: list[Operation] = []
     for path, item in doc.get("paths", {}).items():
-        shared = [resolve(p, major) for p in item.get("parameters", [])]
+        shared = [resolve(p, release) for p in item.get("parameters", [])]
         for method in ("get", "put", "post", "delete", "patch"):
             raw = item.get(method)
             if raw is None:
                 continue
             params = {(p["name"], p["in"]): p for p in shared}
-            params.update({(p["name"], p["in"]): p for p in (resolve(p, major) for p in raw.get("parameters", []))})
-            responses = {code: resolve(resp, major) for code, resp in raw.get("responses", {}).items()}
-            body = resolve(raw["requestBody"], major) if "requestBody" in raw else None
+            params.update({(p["name"], p["in"]): p for p in (resolve(p, release) for p in raw.get("parameters", []))})
+            responses = {code: resolve(resp, release) for code, resp in raw.get("responses", {}).items()}
+            body = resolve(raw["requestBody"], release) if "requestBody" in raw else None
             ops.append(
                 Operation(
                     operation_id=raw["operationId"],
@@ -200,14 +246,15 @@ def operations(major: str = DEFAULT_MAJOR) -> tuple[Operation, ...]:
                     request_body=body,
                     responses=responses,
                     security=tuple(raw.get("security", doc.get("security", []))),
+                    release=release,
                     raw=raw,
                 )
             )
     return tuple(ops)
 
 
-def operation(operation_id: str, major: str = DEFAULT_MAJOR) -> Operation:
-    for op in operations(major):
+def operation(operation_id: str, release: Release = WORKING) -> Operation:
+    for op in operations(release):
         if op.operation_id == operation_id:
             return op
     raise KeyError(operation_id)
@@ -219,41 +266,41 @@ def _template_regex(template: str) -> re.Pattern[str]:
 
 
 @cache
-def _routes(major: str) -> tuple[tuple[re.Pattern[str], int, str], ...]:
+def _routes(release: Release) -> tuple[tuple[re.Pattern[str], int, str], ...]:
     # Literal segments win over templated ones (/facilities/search before /facilities/{id}).
     seen: dict[str, tuple[re.Pattern[str], int, str]] = {}
-    for op in operations(major):
+    for op in operations(release):
         seen.setdefault(op.path, (_template_regex(op.path), op.path.count("{"), op.path))
     return tuple(sorted(seen.values(), key=lambda r: (r[1], r[2])))
 
 
-def match_path(path: str, major: str = DEFAULT_MAJOR) -> tuple[str, dict[str, str]] | None:
+def match_path(path: str, release: Release = WORKING) -> tuple[str, dict[str, str]] | None:
     """The path template a concrete path (relative to the API root) belongs to, with its parameters."""
-    for regex, _, template in _routes(major):
+    for regex, _, template in _routes(release):
         m = regex.match(path)
         if m:
             return template, m.groupdict()
     return None
 
 
-def find_operation(method: str, path: str, major: str = DEFAULT_MAJOR) -> tuple[Operation, dict[str, str]] | None:
-    found = match_path(path, major)
+def find_operation(method: str, path: str, release: Release = WORKING) -> tuple[Operation, dict[str, str]] | None:
+    found = match_path(path, release)
     if found is None:
         return None
     template, params = found
-    for op in operations(major):
+    for op in operations(release):
         if op.path == template and op.method == method.upper():
             return op, params
     return None
 
 
-def methods_for(template: str, major: str = DEFAULT_MAJOR) -> list[str]:
-    return [op.method for op in operations(major) if op.path == template]
+def methods_for(template: str, release: Release = WORKING) -> list[str]:
+    return [op.method for op in operations(release) if op.path == template]
 
 
-def iter_examples(major: str = DEFAULT_MAJOR) -> Iterator[tuple[str, dict[str, Any], Any]]:
+def iter_examples(release: Release = WORKING) -> Iterator[tuple[str, dict[str, Any], Any]]:
     """Every example in the document as (JSON pointer, schema, value)."""
-    doc = openapi(major)
+    doc = openapi(release)
 
     def walk(node: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any], Any]]:
         if isinstance(node, dict):
@@ -262,7 +309,7 @@ def iter_examples(major: str = DEFAULT_MAJOR) -> Iterator[tuple[str, dict[str, A
                 if "example" in node:
                     yield f"{pointer}/example", schema, node["example"]
                 for name, ex in (node.get("examples") or {}).items():
-                    ex = resolve(ex, major)
+                    ex = resolve(ex, release)
                     if "value" in ex:
                         yield f"{pointer}/examples/{name}", schema, ex["value"]
             for key, value in node.items():
@@ -285,8 +332,8 @@ def iter_examples(major: str = DEFAULT_MAJOR) -> Iterator[tuple[str, dict[str, A
 
 
 @cache
-def _bundled_defs(major: str) -> dict[str, Any]:
-    defs = openapi(major).get("components", {}).get("schemas", {})
+def _bundled_defs(release: Release) -> dict[str, Any]:
+    defs = openapi(release).get("components", {}).get("schemas", {})
     return {name: bundle_node(schema) for name, schema in defs.items()}
 
 
@@ -303,28 +350,28 @@ def bundle_node(node: Any) -> Any:
     return node
 
 
-_validators: dict[tuple[str, int], tuple[dict[str, Any], Any]] = {}
+_validators: dict[tuple[Release, int], tuple[dict[str, Any], Any]] = {}
 
 
-def validator(schema: dict[str, Any], major: str = DEFAULT_MAJOR) -> Any:
+def validator(schema: dict[str, Any], release: Release = WORKING) -> Any:
     """A compiled, cached validator (formats checked) for a schema taken from the document.
 
     The cache holds the schema object itself, so an id is never reused for another schema.
     """
-    key = (major, id(schema))
+    key = (release, id(schema))
     cached = _validators.get(key)
     if cached is None or cached[0] is not schema:
         compiled = jsonschema_rs.validator_for(
-            {**bundle_node(schema), "$defs": _bundled_defs(major)}, validate_formats=True
+            {**bundle_node(schema), "$defs": _bundled_defs(release)}, validate_formats=True
         )
         cached = _validators[key] = (schema, compiled)
     return cached[1]
 
 
-def schema_errors(schema: dict[str, Any], instance: Any, major: str = DEFAULT_MAJOR) -> list[tuple[str, str]]:
+def schema_errors(schema: dict[str, Any], instance: Any, release: Release = WORKING) -> list[tuple[str, str]]:
     """(JSON pointer into the instance, message) for each way `instance` breaks `schema`."""
     errors = []
-    for err in validator(schema, major).iter_errors(instance):
+    for err in validator(schema, release).iter_errors(instance):
         pointer = "".join(f"/{p}" for p in err.instance_path)
         errors.append((pointer or "/", err.message))
     return errors

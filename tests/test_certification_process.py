@@ -30,6 +30,8 @@ runner = CliRunner()
 
 
 PROFILE = "kommunens-processtod-utokad"
+# Certificates are issued on releases only, so the shared run holds the reference server to the latest one.
+RELEASE = [r for r in spec.known_releases() if not r.draft][-1]
 # The shared run fuzzes at the CI budget (2 examples), with time enough to complete the phase.
 LENIENT_POLICY = "[approval]\nmin_fuzz_examples = 2\n"
 
@@ -38,7 +40,7 @@ LENIENT_POLICY = "[approval]\nmin_fuzz_examples = 2\n"
 def passing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One full certification of the clean reference server, shared by the tests that only read it."""
     tmp = tmp_path_factory.mktemp("run")
-    with background_server(db=f"sqlite:///{tmp / 'db.sqlite'}") as url:
+    with background_server(db=f"sqlite:///{tmp / 'db.sqlite'}", spec_version=spec.version(RELEASE)) as url:
         code = certify(
             base_url=url, profile=PROFILE, report_dir=tmp / "bundle", seed=31, quiet=True, budget=Budget(2, 120)
         )
@@ -72,7 +74,8 @@ def _invoke(*args: str) -> tuple[int, str]:
 
 def test_the_bundle_pins_the_run_and_hides_personal_data(passing_run: Path) -> None:
     manifest = json.loads((passing_run / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["specDigest"] == spec.digest() and manifest["seed"] == 31
+    assert manifest["specDigest"] == spec.digest(RELEASE) and manifest["seed"] == 31
+    assert manifest["specVersion"] == spec.version(RELEASE) and manifest["specDraft"] is False
     assert set(manifest["files"]) == {"report.json", "evidence.jsonl", "config.json", "junit.xml", "report.html"}
     assert bundle_digest(passing_run).startswith("sha256:")
     evidence = (passing_run / "evidence.jsonl").read_text(encoding="utf-8")
@@ -205,11 +208,12 @@ def test_full_flow_certify_issue_verify_register(
     assert body["profile"] == PROFILE and body["seed"] == 31
     assert body["fuzz"]["examplesPerOperation"] == 2 and body["fuzz"]["completed"] and body["fuzz"]["requests"] > 0
     assert body["policy"] == Policy(min_fuzz_examples=2).record() and body["policy"]["digest"].startswith("sha256:")
+    assert f"  standard BoB {spec.version(RELEASE)} ({spec.digest(RELEASE)})\n" in output
     assert f"  profile {PROFILE}, seed 31\n" in output
     assert "  fuzz phase: 2 examples per operation and mode, 120 s budget" in output and "complete\n" in output
     assert f"  approval policy {body['policy']['digest']}: a profile required, at least 2 fuzz examples" in output
     report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
-    assert body["evidenceDigest"] == bundle_digest(bundle) and body["specDigest"] == spec.digest()
+    assert body["evidenceDigest"] == bundle_digest(bundle) and body["specDigest"] == spec.digest(RELEASE)
     assert body["product"]["name"] == report["product"]["name"] and "test-interface" not in body["classes"]
     assert set(body["classes"]) == set(report["certifiedClasses"]) - {"test-interface"}
 
@@ -234,7 +238,7 @@ def test_full_flow_certify_issue_verify_register(
         detail = dump_dom(f"{base}/certificates/{body['serial']}.html")
     row = _row(page, body["serial"])
     assert "Valid" in row and body["product"]["name"] in row and body["validUntil"] in row
-    assert body["supplier"] in row and ", ".join(body["classes"]) in row
+    assert body["supplier"] in row and ", ".join(body["classes"]) in row and f"BoB {spec.version(RELEASE)}" in row
     assert "EXPIRED" in _row(page, _serial(old)) and "REVOKED" in _row(page, _serial(withdrawn))
     assert "1 valid, 1 expired, 1 revoked." in page
     assert "bokbid certificate verify" in detail and "public-key.pem" in detail and body["evidenceDigest"] in detail

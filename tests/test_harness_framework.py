@@ -603,11 +603,13 @@ def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> 
     code, _, err = certify(served, tmp_path, SUITE)
     assert code == 1
     report = load_report(tmp_path)
-    assert report["specVersion"] == spec.version() and report["specDigest"] == spec.digest()
+    stated = spec.find_release(spec.version())  # the fake states the working spec's version
+    assert stated is not None and report["specVersion"] == spec.version()
+    assert report["specDigest"] == spec.digest(stated) and report["specDraft"] is stated.draft
     assert report["suiteVersion"] and report["seed"] == 7 and report["baseUrl"] == served.root
     assert report["declaredClasses"] == ["core", "discovery", "test-interface"]
     assert report["startedAt"].endswith("Z") and report["durationSeconds"] >= 0
-    assert report["rerun"] == f"bokbid certify --base-url {served.root} --seed 7"
+    assert report["rerun"] == f"bokbid certify --base-url {served.root} --seed 7 --spec-version {spec.version()}"
     assert report["refused"] == [] and report["profile"] is None
     statuses = {r["id"]: r["status"] for r in report["results"]}
     assert statuses == {

@@ -45,6 +45,11 @@ def api_info_missing_version(client: TestClient) -> None:
     assert "apiVersion" not in client.get("/v1/api-info").json()
 
 
+def api_version_unknown(client: TestClient) -> None:
+    stated = client.get("/v1/api-info").json()["apiVersion"]
+    assert stated == "0.9.0" and spec.find_release(stated) is None
+
+
 def plain_text_errors(client: TestClient) -> None:
     response = client.get("/v1/facilities/nope")
     assert response.status_code == 404

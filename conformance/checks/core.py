@@ -7,6 +7,7 @@ import json
 import re
 from datetime import datetime, timedelta
 
+import spec
 from conformance.context import CheckContext
 from conformance.dataset import personnummer
 from conformance.expect import ensure, expect
@@ -64,6 +65,13 @@ def api_info(ctx: CheckContext) -> None:
         bool(SEMVER.match(version)),
         "apiVersion is not a semantic version",
         expected="MAJOR.MINOR.PATCH",
+        actual=version,
+        response=response,
+    )
+    ensure(
+        spec.find_release(version) is not None,
+        "apiVersion is no version of the standard",
+        expected=[spec.version(r) for r in spec.known_releases()],
         actual=version,
         response=response,
     )

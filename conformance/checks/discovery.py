@@ -23,7 +23,7 @@ from conformance.registry import check
 def _data(ctx: CheckContext) -> DiscoveryData:
     def create() -> DiscoveryData:
         ctx.test.reset()
-        data = dataset.build_discovery_data(ctx.seeded("discovery-data"), "d")
+        data = dataset.build_discovery_data(ctx.seeded("discovery-data"), "d", ctx.release)
         data.ids = ctx.test.fixtures(data.body)
         return data
 
@@ -459,7 +459,7 @@ def filters_combine(ctx: CheckContext) -> None:
 @check("activity-types", "GET /activity-types exposes exactly the standard taxonomy", requirements=["DISC-012"])
 def activity_types(ctx: CheckContext) -> None:
     served = {t.get("id"): t for t in walk(ctx.anonymous, "/activity-types", limit=10)}
-    standard = {t["id"]: t for t in spec.activity_types()}
+    standard = {t["id"]: t for t in spec.activity_types(ctx.release)}
     ensure(
         set(served) == set(standard),
         "the taxonomy differs from the standard's",
@@ -505,7 +505,7 @@ def organisations_registry(ctx: CheckContext) -> None:
     type_id = ctx.random.choice(orgs)["activityTypes"][0]
     expect_orgs(
         {"activityType": type_id},
-        lambda o: bool(spec.narrower_or_same(type_id) & set(o["activityTypes"])),
+        lambda o: bool(spec.narrower_or_same(type_id, ctx.release) & set(o["activityTypes"])),
         f"activityType={type_id}",
     )
     word = ctx.random.choice(orgs)["name"].split()[0].upper()

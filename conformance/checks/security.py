@@ -57,9 +57,8 @@ def _expect_unauthorized(client: RecordingClient, operation: spec.Operation, wha
 
 
 def _authentication_sweep(cls: str) -> Callable[[CheckContext], None]:
-    operations = [op for op in spec.operations() if op.conformance_class == cls]
-
     def sweep(ctx: CheckContext) -> None:
+        operations = [op for op in spec.operations(ctx.release) if op.conformance_class == cls]
         genuine = ctx.as_persona("case-officer", municipalityCode="0180")
         assert genuine.credential is not None
         for operation in operations:
@@ -118,7 +117,7 @@ def token_trust(ctx: CheckContext) -> None:
 
 def _facility_body(ctx: CheckContext, label: str) -> dict[str, Any]:
     """A fixture request that creates exactly one facility (with its units) if it is accepted."""
-    facility = dataset.build_discovery_data(ctx.random, label).body["facilities"][0]
+    facility = dataset.build_discovery_data(ctx.random, label, ctx.release).body["facilities"][0]
     return {"facilities": [facility]}
 
 

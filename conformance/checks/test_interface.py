@@ -21,7 +21,7 @@ TOLERANCE = timedelta(minutes=5)
 
 
 def _small_set(ctx: CheckContext, label: str) -> dict[str, Any]:
-    data = dataset.build_discovery_data(ctx.random, label)
+    data = dataset.build_discovery_data(ctx.random, label, ctx.release)
     return {
         "persons": data.body["persons"][:2],
         "organisations": [
@@ -66,9 +66,9 @@ def reset(ctx: CheckContext) -> None:
     _assert_empty(ctx, "after a reset")
     taxonomy = expect(ctx.anonymous.get("/activity-types")).status(200).json()["totalItems"]
     ensure(
-        taxonomy == len(spec.activity_types()),
+        taxonomy == len(spec.activity_types(ctx.release)),
         "a reset removed the standard taxonomy",
-        expected=len(spec.activity_types()),
+        expected=len(spec.activity_types(ctx.release)),
         actual=taxonomy,
     )
     _assert_real_time(ctx, "the clock was not returned to real time by the reset")

@@ -63,8 +63,9 @@ def result_summary(result: Result) -> dict[str, Any]:
 def pins(run: Run) -> dict[str, Any]:
     """What pins the run: the standard and the suite it was judged by, the seed, the URL, the profile."""
     return {
-        "specVersion": spec.version(),
-        "specDigest": spec.digest(),
+        "specVersion": spec.version(run.release),
+        "specDigest": spec.digest(run.release),
+        "specDraft": run.release.draft,
         "suiteVersion": suite_version(),
         "seed": run.seed,
         "baseUrl": run.base_url,

@@ -84,7 +84,7 @@ def write_junit(run: Run, report: dict[str, Any], path: Path) -> None:
             timestamp=report["startedAt"],
         )
         properties = ET.SubElement(suite, "properties")
-        for name in ("specVersion", "specDigest", "suiteVersion", "seed", "baseUrl"):
+        for name in ("specVersion", "specDigest", "specDraft", "suiteVersion", "seed", "baseUrl"):
             ET.SubElement(properties, "property", name=name, value=xml_text(str(report[name])))
         for result in results:
             _testcase(suite, result, run.base_url)

@@ -1,6 +1,9 @@
 """The register of approved suppliers: a static website built from a directory of certificates.
 
-Municipalities read it before a call-off, so it must never overstate: every certificate is
+Municipalities read it before a call-off, and a call-off names a release of the standard, so an
+entry is a product version certified against one release: a product certified against 1.0.0 and
+1.1.0 has an entry for each, and a reader looks for the release their call-off names. It must never
+overstate: every certificate is
 verified at build time against the stewardship body's public key and the revocation list, a
 revoked or expired one is shown as such (in words, not only in colour), and one whose signature
 does not verify is left out altogether. The site is plain files with no scripts and no external
@@ -19,6 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from spec.governance.semver import Version
 
 from .. import certificates
 from ..signing import key_id, public_pem
@@ -46,6 +51,13 @@ class Entry:
     @property
     def serial(self) -> str:
         return str(self.certificate["serial"])
+
+    @property
+    def key(self) -> tuple[str, str, str, tuple[Any, ...]]:
+        """What an entry is about: supplier, product, product version and the release certified against."""
+        product = self.certificate["product"]
+        release = Version.parse(str(self.certificate["specVersion"]))
+        return (self.certificate["supplier"], product["name"], product["version"], release.key() if release else ())
 
 
 @dataclass(frozen=True)
@@ -90,9 +102,7 @@ def build(
         entries.append(Entry(document["certificate"], verdict.status, tuple(verdict.reasons), f"{serial}.json"))
         (out / "certificates").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, out / "certificates" / f"{serial}.json")
-    entries.sort(
-        key=lambda e: (STATUS_ORDER.index(e.status), e.certificate["supplier"], e.certificate["product"]["name"])
-    )
+    entries.sort(key=lambda e: (STATUS_ORDER.index(e.status), e.key))
     out.mkdir(parents=True, exist_ok=True)
     (out / "public-key.pem").write_bytes(public_pem(key))
     if revocations is not None:
