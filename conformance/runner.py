@@ -15,11 +15,11 @@ import random
 import sys
 import time
 import traceback
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import spec
@@ -28,7 +28,6 @@ from . import fuzz, synthetic
 from .api_root import no_api
 from .config import Budget, CertifyConfig, ConfigError, Product, Tls
 from .context import CheckContext, RunState
-from .evidence import Exchange
 from .http import Recorder, RecordingClient, Response, Unreachable
 from .outcomes import CheckFailure, SetupError, Skip
 from .progress import reporter
@@ -147,6 +146,7 @@ def run_certification(
     client = RecordingClient.open(
         api_root, timeout=timeout, recorder=recorder, release=asked, verify=(tls or Tls()).httpx_verify()
     )
+    stated: str | None = None
     try:
         try:
             info = client.for_check(synthetic.CONFORMANCE_DECLARATION.id).get("/api-info")
@@ -183,8 +183,13 @@ def run_certification(
         client.close()
 
     checked = [x for x in run.exchanges if x.check_id != fuzz.FUZZ_CHECK_ID]  # fuzzing has results of its own
-    run.results.append(_aggregate(synthetic.RESPONSES_MATCH_SPEC, "spec", checked))
-    run.results.append(_aggregate(synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS, "privacy", run.exchanges))
+    spec_ok, privacy = synthetic.RESPONSES_MATCH_SPEC, synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS
+    run.results.append(_drawn(spec_ok, lambda: synthetic.aggregate(spec_ok, "spec", checked)))
+    run.results.append(_drawn(privacy, lambda: synthetic.aggregate(privacy, "privacy", run.exchanges)))
+    header = synthetic.API_VERSION_HEADER
+    if header.requirement in spec.requirement_ids(run.release):
+        version = stated or spec.version(run.release)
+        run.results.append(_drawn(header, lambda: synthetic.version_header(run.exchanges, version)))
     run.finished_at = datetime.now(UTC)
     html = write_reports(run, report_dir)
     s = run.summary()
@@ -198,10 +203,10 @@ def run_certification(
     return EXIT_OK if run.ok else EXIT_FAILED
 
 
-def _aggregate(verdict: synthetic.Synthetic, kind: Literal["spec", "privacy"], exchanges: list[Exchange]) -> Result:
+def _drawn(verdict: synthetic.Synthetic, draw: Callable[[], Result]) -> Result:
     """A verdict the runner draws from the whole run; should drawing it raise, that is its error."""
     try:
-        return synthetic.aggregate(verdict, kind, exchanges)
+        return draw()
     except Exception as exc:  # a bug here must not cost the run its reports
         return _errored(verdict, exc)
 

@@ -52,6 +52,11 @@ NO_PERSONAL_DATA_TO_ANONYMOUS = Synthetic(
     "No response to an anonymous request contains a personnummer",
     "CORE-016",
 )
+API_VERSION_HEADER = Synthetic(
+    "core.api-version-header",
+    "Every response carries API-Version with the full version /api-info states",
+    "CORE-026",
+)
 FUZZ_NO_SERVER_ERROR = Synthetic(
     "core.fuzz-no-server-error",
     "Fuzz phase: no generated request, valid or invalid, gets a 5xx",
@@ -73,6 +78,7 @@ ALL = (
     CONFORMANCE_DECLARATION,
     RESPONSES_MATCH_SPEC,
     NO_PERSONAL_DATA_TO_ANONYMOUS,
+    API_VERSION_HEADER,
     FUZZ_NO_SERVER_ERROR,
     FUZZ_RESPONSES_MATCH_SPEC,
     PRODUCT_STATEMENT,
@@ -82,18 +88,27 @@ ALL = (
 
 def aggregate(synthetic: Synthetic, kind: Literal["spec", "privacy"], exchanges: list[Exchange]) -> Result:
     """Pass when no exchange has a violation of `kind`; otherwise fail, listing them."""
-    lines: list[str] = []
-    first: Exchange | None = None
+    return _listed(synthetic, [(x, v.message) for x in exchanges for v in x.violations if v.kind == kind])
+
+
+def version_header(exchanges: list[Exchange], stated: str) -> Result:
+    """CORE-026: every response names the version the server states, in full (not only its major)."""
+    found = []
     for exchange in exchanges:
-        for violation in exchange.violations:
-            if violation.kind == kind:
-                first = first or exchange
-                where = f"[{exchange.check_id}] {exchange.request_line} -> {exchange.status}"
-                lines.append(f"{where}: {violation.message}")
+        sent = exchange.response_headers.get("api-version")
+        if sent != stated:
+            found.append((exchange, "no API-Version header" if sent is None else f"API-Version is {sent!r}"))
+    return _listed(API_VERSION_HEADER, found, expected=f"API-Version: {stated} on every response")
+
+
+def _listed(synthetic: Synthetic, found: list[tuple[Exchange, str]], expected: str = "no violations") -> Result:
+    """Pass when nothing was found; otherwise fail, listing the first findings."""
+    lines = [f"[{x.check_id}] {x.request_line} -> {x.status}: {message}" for x, message in found]
+    first = found[0][0] if found else None
     if not lines:
         return synthetic.result("passed")
     shown = lines[:MAX_LISTED]
     if len(lines) > MAX_LISTED:
         shown.append(f"… and {len(lines) - MAX_LISTED} more (see evidence.jsonl)")
     message = itemised(f"{len(lines)} {'violation' if len(lines) == 1 else 'violations'}", shown)
-    return synthetic.result("failed", message, Failure(expected="no violations", actual=shown, exchange=first))
+    return synthetic.result("failed", message, Failure(expected=expected, actual=shown, exchange=first))

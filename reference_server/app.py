@@ -13,8 +13,9 @@ from functools import cache, partial
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, Router
 
 import spec
@@ -38,6 +39,7 @@ from .clock import ServerClock
 from .routing import Handler, Services, api_routes
 from .settings import Settings
 from .storage import Storage
+from .version_header import VersionHeader, api_version
 
 log = logging.getLogger("reference_server")
 
@@ -85,7 +87,11 @@ async def _http_exception(settings: Settings, request: Request, exc: Exception) 
 
 async def _unexpected(settings: Settings, request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problems.problem_response(problems.internal_error(), request, settings)
+    response = problems.problem_response(problems.internal_error(), request, settings)
+    version = api_version(settings, response.status_code)
+    if version is not None:
+        response.headers["API-Version"] = version
+    return response
 
 
 @cache
@@ -117,11 +123,18 @@ def create_app(settings: Settings) -> Starlette:
     async def openapi_document(request: Request) -> Response:
         return FileResponse(spec.spec_file(settings.release), media_type="application/yaml")
 
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(spec.openapi(settings.release))
+
     async def docs(request: Request) -> Response:
         return HTMLResponse(docs_html)
 
     api = Router(
-        routes=[*api_routes(services, handlers), Route("/openapi.yaml", openapi_document, methods=["GET"])],
+        routes=[
+            *api_routes(services, handlers),
+            Route("/openapi.yaml", openapi_document, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+        ],
         redirect_slashes=False,
     )
 
@@ -136,6 +149,7 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: partial(_http_exception, settings),
             Exception: partial(_unexpected, settings),
         },
+        middleware=[Middleware(VersionHeader, settings=settings)],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -12,19 +12,17 @@ import spec
 from . import __version__
 from .routing import Call, Handler, json_response
 from .timestamps import utc_text
+from .version_header import stated_version
 
 SUPPLIER = "BoB stewardship body"
 PRODUCT = "bokbid reference server"
 DEFAULT_SESSION = timedelta(hours=1)  # only under the fault me-expiry-of-session
-UNKNOWN_VERSION = "0.9.0"  # only under the fault api-version-unknown
 
 
 def get_api_info(call: Call) -> Response:
     body: dict[str, Any] = {"name": "BoB reference server"}
-    if call.settings.fault_active("api-version-unknown"):
-        body["apiVersion"] = UNKNOWN_VERSION  # the draft the product was built on, never a version of the standard
-    elif not call.settings.fault_active("api-info-missing-version"):
-        body["apiVersion"] = spec.version(call.settings.release)
+    if not call.settings.fault_active("api-info-missing-version"):
+        body["apiVersion"] = stated_version(call.settings)
     body["product"] = {"supplier": SUPPLIER, "name": PRODUCT, "version": __version__}
     body["documentation"] = str(call.request.url_for("docs"))
     return json_response(body)

@@ -31,6 +31,16 @@ _CATALOGUE = (
         "no version of the standard.",
     ),
     Fault(
+        "api-version-header-missing-on-errors",
+        ("CORE-026", "CORE-003"),
+        "API-Version is set by the handlers of successful requests only: 4xx and 5xx answers lack it.",
+    ),
+    Fault(
+        "api-version-header-major-only",
+        ("CORE-026",),
+        "API-Version carries the major version only ('1'), as in the URL, instead of the full version.",
+    ),
+    Fault(
         "plain-text-errors",
         ("CORE-004",),
         "Every error response is text/plain with the reason phrase ('Not Found') instead of problem+json.",

@@ -47,6 +47,8 @@ paths:
       responses:
         "200":
           description: A page of items.
+          headers:
+            API-Version: {$ref: "#/components/headers/API-Version"}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/ItemPage"}
@@ -71,6 +73,7 @@ paths:
         "201":
           description: Created.
           headers:
+            API-Version: {$ref: "#/components/headers/API-Version"}
             Location:
               description: Where the item is.
               required: true
@@ -97,6 +100,8 @@ paths:
       responses:
         "200":
           description: The item.
+          headers:
+            API-Version: {$ref: "#/components/headers/API-Version"}
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Item"}
@@ -120,9 +125,17 @@ components:
       description: Page number, from 1.
       schema: {type: integer, minimum: 1, default: 1}
       example: 1
+  headers:
+    API-Version:
+      description: The full version of the standard the server implements.
+      required: true
+      schema: {type: string}
+      example: 1.0.0
   responses:
     Problem:
       description: An error.
+      headers:
+        API-Version: {$ref: "#/components/headers/API-Version"}
       content:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}

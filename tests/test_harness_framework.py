@@ -110,7 +110,10 @@ class FakeApi:
         handler = self.routes.get((request.method, path.removeprefix("/v1")))
         if not path.startswith("/v1/") or handler is None:
             return problem(404, "not-found", f"No route {path}.")
-        return handler(request)
+        response = handler(request)
+        if "api-version" not in response.headers:
+            response.headers["API-Version"] = spec.version()  # CORE-026, on every answer of the API
+        return response
 
     def app(self) -> Starlette:
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -223,7 +226,8 @@ def test_empty_or_invalid_json_bodies_are_violations(client: RecordingClient, ap
 
 def test_a_body_where_none_is_documented_is_a_violation() -> None:
     # HTTP servers refuse to send a body with 204, so this is judged without one.
-    found = spec_violations("POST", "/test/reset", 204, {"content-type": "application/json"}, '{"ok": true}')
+    headers = {"content-type": "application/json", "api-version": spec.version()}
+    found = spec_violations("POST", "/test/reset", 204, headers, '{"ok": true}')
     assert [v.message for v in found] == ["status 204 documents no body, yet one was sent"]
 
 
@@ -589,7 +593,7 @@ def load_report(tmp_path: Path) -> dict[str, Any]:
 def test_a_clean_run_exits_0(served: Served, api: FakeApi, tmp_path: Path) -> None:
     code, out, err = certify(served, tmp_path, [SUITE[0]])
     assert code == 0, err
-    assert out.startswith("passed 4, failed 0, skipped 0, errors 0 (seed 7) — report: ")
+    assert out.startswith("passed 5, failed 0, skipped 0, errors 0 (seed 7) — report: ")
     assert out.strip().endswith("report.html")
     assert "PASS core.passes" in err  # one line per check when stderr is not a terminal
 
@@ -622,8 +626,9 @@ def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> 
         "test-interface.moves-the-clock": "failed",
         "core.responses-match-spec": "failed",
         "core.no-personal-data-to-anonymous": "passed",
+        "core.api-version-header": "passed",
     }
-    assert report["summary"] == {"passed": 3, "failed": 4, "skipped": 1, "errors": 1}
+    assert report["summary"] == {"passed": 4, "failed": 4, "skipped": 1, "errors": 1}
     by_id = {r["id"]: r for r in report["results"]}
     failed = by_id["discovery.fails"]
     assert set(failed) >= {
@@ -674,7 +679,7 @@ def test_junit_html_and_evidence(served: Served, api: FakeApi, tmp_path: Path) -
     root = ET.parse(tmp_path / "report" / "junit.xml").getroot()
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["core", "discovery", "test-interface"]
-    assert root.get("tests") == "9"
+    assert root.get("tests") == "10"
     discovery = suites["discovery"]
     assert (
         discovery.get("tests"),
@@ -778,6 +783,7 @@ def test_a_broken_conformance_endpoint_fails_core_002(served: Served, api: FakeA
         "core.conformance-declaration",
         "core.responses-match-spec",
         "core.no-personal-data-to-anonymous",
+        "core.api-version-header",
     }
     assert results["core.conformance-declaration"]["message"].startswith("GET /conformance answered 503")
 
@@ -838,4 +844,4 @@ def test_progress_bar_at_a_terminal_silence_when_quiet(served: Served, api: Fake
     assert "FAIL core.fails — expected status 200, got 500" in shown
     assert "more" not in terminal.getvalue()
     code, out, err = certify(served, tmp_path, [SUITE[0]], quiet=True)
-    assert code == 0 and err == "" and out.startswith("passed 4")
+    assert code == 0 and err == "" and out.startswith("passed 5")

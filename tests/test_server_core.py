@@ -72,6 +72,28 @@ def test_openapi_document_and_docs_page_are_served(client: TestClient) -> None:
         assert f'id="op-{op.operation_id}"' in page.text
     assert 'id="schema-Facility"' in page.text
     assert "<script" not in page.text
+    as_json = client.get("/v1/openapi.json")
+    assert as_json.headers["content-type"] == "application/json"
+    assert as_json.json() == yaml.safe_load(document.text)
+
+
+def test_every_response_names_the_full_version_errors_included(client: TestClient) -> None:
+    answers = [
+        client.get("/v1/api-info"),
+        client.get("/v1/facilities", params={"limit": "0"}),  # 400
+        client.get("/v1/me"),  # 401
+        client.get("/v1/nothing-here"),  # 404 from routing
+        client.delete("/v1/facilities"),  # 405
+        client.get("/v1/openapi.yaml"),
+        client.get("/docs"),
+    ]
+    assert [a.headers.get("API-Version") for a in answers] == [spec.version()] * len(answers)
+
+
+def test_a_release_without_the_version_header_requirement_is_served_without_it(tmp_path: Path) -> None:
+    with client_for(sqlite_url(tmp_path), spec_version="1.1.0") as client:
+        assert client.get("/v1/api-info").json()["apiVersion"] == "1.1.0"
+        assert "API-Version" not in client.get("/v1/api-info").headers
 
 
 def test_unknown_path_is_a_not_found_problem(client: TestClient) -> None:
@@ -196,6 +218,7 @@ def test_unexpected_error_is_a_500_problem_without_internals(tmp_path: Path, mon
     with client_for(sqlite_url(tmp_path)) as client:
         response = client.get("/v1/api-info")
     problem = assert_problem(response, 500, "internal-error")
+    assert response.headers["API-Version"] == spec.version()
     assert "secret" not in response.text and "Traceback" not in response.text
     assert problem["instance"] == "/v1/api-info"
 

@@ -50,6 +50,15 @@ def api_version_unknown(client: TestClient) -> None:
     assert stated == "0.9.0" and spec.find_release(stated) is None
 
 
+def api_version_header_missing_on_errors(client: TestClient) -> None:
+    assert client.get("/v1/api-info").headers["API-Version"] == spec.version()
+    assert "API-Version" not in client.get("/v1/facilities/nope").headers
+
+
+def api_version_header_major_only(client: TestClient) -> None:
+    assert client.get("/v1/facilities/nope").headers["API-Version"] == spec.version().split(".")[0]
+
+
 def plain_text_errors(client: TestClient) -> None:
     response = client.get("/v1/facilities/nope")
     assert response.status_code == 404

@@ -26,6 +26,15 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
     """YAML as JSON sees it: `2026-12-31` stays a string and `200:` a string key, as in the JSON form."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        # YAML wants each key once; parsers keep the last silently, so an edit can vanish unnoticed.
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicated key {key!r}: a mapping may hold each key once", key_node.start_mark
+                )
+            seen.add(key)
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         if all(isinstance(k, str) for k in mapping):
             return mapping

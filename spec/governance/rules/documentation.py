@@ -93,3 +93,30 @@ def sunset_requires_deprecated(ctx: LintContext) -> Iterator[Issue]:
                 pointer.join(at, lifecycle.SUNSET),
                 "an `x-sunset` without `deprecated: true`: mark it deprecated too.",
             )
+
+
+# Subtrees whose values are data, where null is a value like any other.
+_DATA_KEYS = frozenset({"example", "examples", "default", "const", "enum", "value"})
+
+
+@rule("no-empty-keys", "error", "No key is left without a value (outside examples, defaults and enums).")
+def no_empty_keys(ctx: LintContext) -> Iterator[Issue]:
+    """In a YAML flow map (`{description: A, b}`) an unquoted comma ends the value and starts a key of
+    its own with no value: the description is cut short silently, and YAML parsers accept it."""
+    todo: list[tuple[Any, str]] = [(ctx.root, "#")]
+    while todo:
+        node, at = todo.pop()
+        if isinstance(node, list):
+            todo.extend((item, pointer.join(at, i)) for i, item in enumerate(node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if str(key) in _DATA_KEYS or str(key).startswith("x-"):
+                    continue
+                if value is None:
+                    yield (
+                        pointer.join(at, key),
+                        f"`{key}` has no value: if it is the rest of a text cut at a comma, quote the whole text "
+                        '("…, …") or write it as a block.',
+                    )
+                else:
+                    todo.append((value, pointer.join(at, key)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from spec.governance import pointer
+from spec.governance import pointer, walk
 from spec.governance.lint import Issue, LintContext, rule
 from spec.governance.semver import Version, url_major
 
@@ -47,3 +47,17 @@ def servers_https(ctx: LintContext) -> Iterator[Issue]:
         scheme = urlparse(url).scheme
         if scheme and scheme != "https":
             yield pointer.join("#/servers", i, "url"), f"`{url}` uses {scheme}: serve the API over https only."
+
+
+@rule("version-header", "error", "Every response declares the `API-Version` header with the full version.")
+def version_header(ctx: LintContext) -> Iterator[Issue]:
+    """The Dutch API Design Rules (/core/version-header) lint exactly this; clients need the version
+    without a second request, so errors declare it too."""
+    for response, at in walk.response_objects(ctx.document):
+        headers = ctx.resolve(response.get("headers")) or {}
+        if not any(str(name).lower() == "api-version" for name in headers):
+            yield (
+                at,
+                "the response does not declare `API-Version`: add "
+                "`headers: {API-Version: {$ref: '#/components/headers/API-Version'}}`.",
+            )
