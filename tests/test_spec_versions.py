@@ -101,7 +101,8 @@ def run_110_as_stated(served_110: str, tmp_path_factory: pytest.TempPathFactory)
 def test_every_reader_reads_the_release_it_is_given() -> None:
     versions = [spec.version(r) for r in spec.known_releases()]
     assert versions[:3] == ["0.1.0", "1.0.0", "1.1.0"] and len(set(versions)) == len(versions)
-    assert (spec.WORKING in spec.known_releases()) == (spec.version(spec.WORKING) not in versions[:-1])
+    frozen = [spec.version(r) for r in spec.known_releases() if r != spec.WORKING]
+    assert (spec.WORKING in spec.known_releases()) == (spec.version(spec.WORKING) not in frozen)
     assert [r.draft for r in spec.known_releases()] == [r == spec.WORKING for r in spec.known_releases()]
     assert spec.find_release("0.9.0") is None and spec.find_release("1.0") is None
     assert sorted(ADDED_IN_110) == ["DISC-015"]
