@@ -41,11 +41,13 @@ def local_midnight(day: date) -> datetime:
 
 def local_instant(day: date, hhmm: str, settings: Settings) -> datetime:
     """The UTC instant of local time `hhmm` on `day` (`24:00` is the next day's midnight)."""
-    return _local_instant(day, hhmm, settings.fault_active("dst-slot-shifted"))
+    return _local_instant(
+        day, hhmm, settings.fault_active("dst-slot-shifted"), settings.fault_active("dst-fold-second-occurrence")
+    )
 
 
 @lru_cache(maxsize=8192)
-def _local_instant(day: date, hhmm: str, dst_slot_shifted: bool) -> datetime:
+def _local_instant(day: date, hhmm: str, dst_slot_shifted: bool, second_occurrence: bool) -> datetime:
     """Remembered: availability asks for the same few times of the same days over and over, and
     the answer (a time-zone conversion of constants) can never change."""
     if hhmm == "24:00":
@@ -56,7 +58,8 @@ def _local_instant(day: date, hhmm: str, dst_slot_shifted: bool) -> datetime:
         # every day except the two when the clocks change during the night.
         offset = datetime.combine(day, time(0), tzinfo=STOCKHOLM).utcoffset() or timedelta(0)
         return datetime.combine(day, time(hours, minutes), tzinfo=UTC) - offset
-    return datetime.combine(day, time(hours, minutes), tzinfo=STOCKHOLM).astimezone(UTC)
+    fold = 1 if second_occurrence else 0  # 1: the gap read with the offset after it, the repeat as its second
+    return datetime.combine(day, time(hours, minutes, fold=fold), tzinfo=STOCKHOLM).astimezone(UTC)
 
 
 def _days(first: date, last: date) -> Iterator[date]:

@@ -20,6 +20,18 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "The overlap check only asks whether the new booking starts inside an existing one: a booking that starts "
         "earlier and runs into another, or encloses it, is accepted.",
     ),
+    (
+        "dst-fold-second-occurrence",
+        ("BOOK-012",),
+        "Local times are resolved with fold=1: 02:30 on the autumn change day is taken as its second occurrence "
+        "(01:30Z, not 00:30Z) and 02:30 in the spring gap with the summer offset (00:30Z, not 01:30Z).",
+    ),
+    (
+        "price-rounds-down",
+        ("BOOK-006",),
+        "A price that falls between two öre is cut down to the lower one instead of rounded to the nearest, halves "
+        "up: 77 minutes at 105.23 kr/h costs 135.04 kr instead of 135.05 kr.",
+    ),
     ("hold-never-expires", ("BOOK-003",), "A held booking stays held forever; holdExpiresAt is only shown."),
     (
         "expired-hold-still-blocks",

@@ -75,6 +75,12 @@ def load_place(conn: Connection, unit_id: str, *, lock: bool = False, with_terms
     return Place(row.id, row.name, row.facility_id, row.municipality_code, row.opening_hours, terms)
 
 
+def _price(per_hour_ore: int, minutes: int, settings: Settings) -> int:
+    if settings.fault_active("price-rounds-down"):
+        return per_hour_ore * minutes // 60  # truncated, as integer division does by default
+    return price_for_minutes(per_hour_ore, minutes)
+
+
 def _hold_expires(settings: Settings) -> bool:
     return not settings.fault_active("hold-never-expires")
 
@@ -328,7 +334,7 @@ def insert_booking(
             customer_category=slot.customer_category,
             person_id=identity.claim("personId"),
             organisation_id=identity.claim("organisationId") if identity.persona != "citizen" else None,
-            price_ore=price_for_minutes(prices[slot.customer_category], slot.minutes),
+            price_ore=_price(prices[slot.customer_category], slot.minutes, settings),
             note=note,
             season_application_id=season_application_id,
             created_at=now,

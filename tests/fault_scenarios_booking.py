@@ -20,6 +20,7 @@ __all__ = [
     "door_code_for_held_bookings",
     "door_code_ignores_margin",
     "door_code_valid_after_cancellation",
+    "dst_fold_second_occurrence",
     "dst_slot_shifted",
     "duplicate_registration_accepted",
     "expired_hold_still_blocks",
@@ -36,6 +37,7 @@ __all__ = [
     "overlap_check_misses_earlier_start",
     "payment_idempotency_ignored",
     "price_ignores_category",
+    "price_rounds_down",
     "refund_ignores_cancellation_fee",
     "refund_larger_than_payment",
     "registration_idempotency_ignored",
@@ -162,6 +164,15 @@ def dst_slot_shifted(client: TestClient) -> None:
     assert venue.book(venue.as_citizen(), "2026-03-29T04:00:00Z", "2026-03-29T05:00:00Z").status_code == 422
 
 
+def dst_fold_second_occurrence(client: TestClient) -> None:
+    exception = {"date": "2026-10-25", "closed": False, "opens": "02:30", "closes": "05:00"}
+    hours = {"weekly": [], "exceptions": [exception]}
+    ids = create(client, facilities=[facility("f", openingHours=hours, units=[{"ref": "u1", "name": "Hall"}])])
+    query = {"from": "2026-10-25", "to": "2026-10-25"}
+    opened = client.get(f"/v1/units/{ids['u1']}/availability", params=query).json()["open"]
+    assert opened[0]["start"] == "2026-10-25T01:30:00Z"  # the second 02:30; the first is 00:30Z
+
+
 def other_organisation_booking_readable(client: TestClient) -> None:
     venue = Venue(client)
     booking = venue.book(venue.as_association(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z", "association-youth").json()
@@ -200,6 +211,12 @@ def price_ignores_category(client: TestClient) -> None:
     )
     booking = venue.book(venue.as_association(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z", "association-youth").json()
     assert booking["price"]["amountOre"] == 30000
+
+
+def price_rounds_down(client: TestClient) -> None:
+    venue = Venue(client, {"prices": [{"customerCategory": "private-person", "pricePerHourOre": 10523}]})
+    booking = venue.book(venue.as_citizen(), f"{DAY}T17:00:00Z", f"{DAY}T18:17:00Z").json()
+    assert booking["price"]["amountOre"] == 13504  # 10523 × 77 / 60 = 13504.52, which rounds to 13505
 
 
 def blocked_period_ignored(client: TestClient) -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import spec
+from conformance.config import Budget
 from conformance.registry import all_checks
 from conformance.runner import certify, run_certification
 from reference_server.launcher import background_server
@@ -41,6 +42,25 @@ def test_reference_server_on_sqlite_passes_every_check(sqlite_url: str, tmp_path
     assert report["seed"] == seed
     assert (tmp_path / "report" / "junit.xml").is_file()
     assert (tmp_path / "report" / "report.html").is_file()
+
+
+@pytest.mark.timeout(900)
+def test_the_clean_server_passes_every_check_on_ten_seeds(sqlite_url: str, tmp_path: Path) -> None:
+    """The same product gets the same verdict whatever the seed (the fuzz phase is tested above)."""
+    with background_server(db=sqlite_url) as url:
+        for seed in range(1, 11):
+            report_dir = tmp_path / f"seed-{seed}"
+            code = run_certification(
+                base_url=url,
+                profile=None,
+                report_dir=report_dir,
+                seed=seed,
+                timeout=10.0,
+                quiet=True,
+                checks=all_checks(),
+                budget=Budget(0, 0),
+            )
+            _assert_all_passed(code, json.loads((report_dir / "report.json").read_text(encoding="utf-8")))
 
 
 @pytest.mark.postgres

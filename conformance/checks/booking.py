@@ -353,16 +353,23 @@ def not_bookable(ctx: CheckContext) -> None:
 def price_by_category(ctx: CheckContext) -> None:
     now = bd.frozen_now(ctx)
     rng = ctx.random
-    # Odd hourly prices and lengths make the rounding matter.
-    per_hour = {c: rng.randint(50, 900) * 100 + rng.choice((11, 45, 57, 99)) for c in bd.CATEGORIES[:3]}
+    # The rounding boundary on every run, whatever the seed: price × minutes / 60 leaves exactly half
+    # an öre (rounds up), just under half (rounds down) and just over half (rounds up). The seed only
+    # picks which prices: an odd price for 90 minutes, and prices ≡ 37 and ≡ 23 (mod 60) for 77.
+    youth, adult, private = bd.CATEGORIES[:3]
+    per_hour = {
+        youth: rng.randint(50, 900) * 100 + rng.choice((11, 45, 57, 99)),
+        adult: rng.randint(80, 1500) * 60 + 37,
+        private: rng.randint(80, 1500) * 60 + 23,
+    }
     venue = bd.build_venue(
         ctx, terms={"prices": [{"customerCategory": c, "pricePerHourOre": p} for c, p in per_hour.items()]}
     )
     day = bd.future_day(ctx, now)
     bookings = [
-        (venue.association(), "association-youth", "08:00", rng.choice((50, 70, 95))),
-        (venue.association(), "association-adult", "10:00", rng.choice((45, 75, 110))),
-        (venue.citizen(), "private-person", "13:00", rng.choice((25, 65, 135))),
+        (venue.association(), youth, "08:00", 90),
+        (venue.association(), adult, "10:00", 77),
+        (venue.citizen(), private, "13:00", 77),
     ]
     for client, category, start, minutes in bookings:
         body = _created(venue.book(client, *bd.slot(day, start, minutes), category))
@@ -615,3 +622,28 @@ def daylight_saving(ctx: CheckContext) -> None:
     ctx.test.set_clock(datetime.fromisoformat("2026-10-20T10:00:00+00:00"), frozen=True)
     _dst_day(ctx, venue, date(2026, 10, 25), "05:00", "21:00")
     _dst_day(ctx, venue, date(2026, 10, 24), "04:00", "20:00")
+    _dst_instants(ctx)
+
+
+def _dst_instants(ctx: CheckContext) -> None:
+    """Opening at 02:30 on both change days: a time in the spring gap is read with the offset before
+    the change (01:30Z), one in the autumn repeat as its first occurrence (00:30Z), as the spec says."""
+    changes = {date(2026, 3, 29): ("01:30", "03:00"), date(2026, 10, 25): ("00:30", "04:00")}
+    opening = bd.every_day("06:00", "22:00")
+    opening["exceptions"] = [
+        {"date": day.isoformat(), "closed": False, "opens": "02:30", "closes": "05:00"} for day in changes
+    ]
+    venue = bd.build_venue(ctx, opening=opening)
+    ctx.test.set_clock(datetime.fromisoformat("2026-03-20T10:00:00+00:00"), frozen=True)
+    for day, (opens_utc, closes_utc) in changes.items():
+        query = {"from": day.isoformat(), "to": day.isoformat()}
+        response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=query)
+        opened = _intervals(expect(response).status(200).json().get("open", []))
+        expected = [(f"{day.isoformat()}T{opens_utc}:00Z", f"{day.isoformat()}T{closes_utc}:00Z")]
+        ensure(
+            opened == expected,
+            f"02:30–05:00 local on {day} is not {opens_utc}–{closes_utc} UTC",
+            expected=expected,
+            actual=opened,
+            response=response,
+        )
