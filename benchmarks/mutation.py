@@ -159,10 +159,9 @@ def _report(outcomes: list[Outcome], seconds: float) -> str:
     ]
     for o in survivors:
         entry = known.get(o.mutant.key, {})
+        why = entry.get("why", "") + (f"; closed by {entry['closedBy']}" if entry.get("closedBy") else "")
         line = o.mutant.source_line.replace("|", "\\|")
-        lines.append(
-            f"| {o.mutant.module} | `{line}` | {o.mutant.operator} | {kind[o.mutant.key]} | {entry.get('why', '')} |"
-        )
+        lines.append(f"| {o.mutant.module} | `{line}` | {o.mutant.operator} | {kind[o.mutant.key]} | {why} |")
     lines.append("")
     return "\n".join(lines)
 

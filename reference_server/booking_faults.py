@@ -27,6 +27,12 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "(01:30Z, not 00:30Z) and 02:30 in the spring gap with the summer offset (00:30Z, not 01:30Z).",
     ),
     (
+        "booking-length-unchecked",
+        ("CORE-005",),
+        "The 31-day limit on a booking's length is not checked: a longer booking is judged by the opening hours "
+        "instead (422) rather than refused as invalid (400 naming end).",
+    ),
+    (
         "price-rounds-down",
         ("BOOK-006",),
         "A price that falls between two öre is cut down to the lower one instead of rounded to the nearest, halves "

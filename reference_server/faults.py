@@ -219,6 +219,11 @@ _CATALOGUE = (
         "Facility names and descriptions are stored in Latin-1: Sámi letters, emoji and other text outside it come "
         "back as '?'.",
     ),
+    Fault(
+        "open-at-misses-opening-minute",
+        ("DISC-006",),
+        "openAt compares with opening times strictly: a facility opening at 08:00 is not found open at 08:00.",
+    ),
     # --- core, discovery and test interface: one fault for each requirement no other fault breaks -----------
     Fault(
         "unknown-facility-units-empty",

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
+        "attachment-base64-unchecked",
+        ("CORE-005",),
+        "An attachment's content is decoded trusting the client: content that is not base64 gives 500, not 400.",
+    ),
+    (
         "age-by-birthday",
         ("ATT-005",),
         "A participant's age is the exact age on the session's date instead of the year of the session minus the "

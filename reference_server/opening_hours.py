@@ -25,7 +25,9 @@ def _minutes(hhmm: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def _covers(opens: str, closes: str, seconds_into_day: float) -> bool:
+def _covers(opens: str, closes: str, seconds_into_day: float, settings: Settings) -> bool:
+    if settings.fault_active("open-at-misses-opening-minute"):
+        return _minutes(opens) * 60 < seconds_into_day < _minutes(closes) * 60
     return _minutes(opens) * 60 <= seconds_into_day < _minutes(closes) * 60
 
 
@@ -37,9 +39,9 @@ def is_open_at(hours: dict[str, Any], instant: datetime, settings: Settings) -> 
     if not settings.fault_active("openat-ignores-exceptions"):
         for exception in hours["exceptions"]:
             if exception["date"] == local.date().isoformat():
-                return not exception["closed"] and _covers(exception["opens"], exception["closes"], seconds)
+                return not exception["closed"] and _covers(exception["opens"], exception["closes"], seconds, settings)
     weekday = WEEKDAYS[local.weekday()]
-    return any(w["day"] == weekday and _covers(w["opens"], w["closes"], seconds) for w in hours["weekly"])
+    return any(w["day"] == weekday and _covers(w["opens"], w["closes"], seconds, settings) for w in hours["weekly"])
 
 
 def input_errors(hours: dict[str, Any], pointer: str) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ __all__ = [
     "activity_overbooked_under_concurrency",
     "approval_skipped",
     "blocked_period_ignored",
+    "booking_length_unchecked",
     "booking_terms_omit_late_fee",
     "confirm_flag_ignored",
     "declined_payment_marks_paid",
@@ -211,6 +212,12 @@ def price_ignores_category(client: TestClient) -> None:
     )
     booking = venue.book(venue.as_association(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z", "association-youth").json()
     assert booking["price"]["amountOre"] == 30000
+
+
+def booking_length_unchecked(client: TestClient) -> None:
+    venue = Venue(client)
+    response = venue.book(venue.as_citizen(), f"{DAY}T09:00:00Z", "2027-02-12T09:01:00Z")  # 31 days and a minute
+    assert response.status_code == 422
 
 
 def price_rounds_down(client: TestClient) -> None:

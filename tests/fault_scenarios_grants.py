@@ -15,6 +15,7 @@ from spec import dak
 
 __all__ = [
     "age_by_birthday",
+    "attachment_base64_unchecked",
     "attachment_digest_of_base64",
     "attendance_from_other_municipality_accepted",
     "calculated_amount_copies_requested",
@@ -328,6 +329,17 @@ def payout_skips_partly_approved(client: TestClient) -> None:
     assert client.post(path, json=decision, headers=gs.officer(client)).status_code == 200
     response = client.post("/v1/grant-payouts", json={"idempotencyKey": "a"}, headers=gs.officer(client))
     assert response.status_code == 409 and response.json()["type"].endswith("nothing-to-pay")
+
+
+def attachment_base64_unchecked(client: TestClient) -> None:
+    ids = gs.setup(client)
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    application = _application(client, ids)
+    body = {"fileName": "v.txt", "mediaType": "text/plain", "content": "Verksamhetsberättelse 2025!"}
+    response = client.post(
+        f"/v1/grant-applications/{application['id']}/attachments", json=body, headers=gs.chair(client, ids)
+    )
+    assert response.status_code == 500
 
 
 def attachment_digest_of_base64(client: TestClient) -> None:

@@ -132,9 +132,7 @@ class Served:
     def __init__(self, api: FakeApi) -> None:
         self.api = api
         self.port = free_port()
-        config = uvicorn.Config(
-            api.app(), host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
-        )
+        config = uvicorn.Config(api.app(), host="127.0.0.1", port=self.port, log_level="error", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -205,9 +203,7 @@ def test_wrong_content_type_is_a_violation(client: RecordingClient, api: FakeApi
 
 
 def test_schema_violation_is_reported_with_its_pointer(client: RecordingClient, api: FakeApi) -> None:
-    api.route(
-        "GET", "/api-info", lambda r: JSONResponse({"name": "fake", "apiVersion": "one", "product": {}})
-    )
+    api.route("GET", "/api-info", lambda r: JSONResponse({"name": "fake", "apiVersion": "one", "product": {}}))
     client.get("/api-info")
     found = messages(client)
     assert any(m.startswith("body /apiVersion:") for m in found), found
@@ -316,9 +312,7 @@ def test_personnummer_to_anonymous_callers_is_a_violation(client: RecordingClien
 
 
 def test_test_interface_is_exempt_from_the_privacy_scan(client: RecordingClient, api: FakeApi) -> None:
-    api.route(
-        "POST", "/test/fixtures", lambda r: JSONResponse({"ids": {"p": "p-1"}, "echo": PNR}, status_code=201)
-    )
+    api.route("POST", "/test/fixtures", lambda r: JSONResponse({"ids": {"p": "p-1"}, "echo": PNR}, status_code=201))
     client.post("/test/fixtures", json={"persons": []})
     assert messages(client) == []
 
@@ -335,11 +329,7 @@ def test_authorization_is_redacted_and_curl_uses_a_placeholder(client: Recording
     assert TOKEN not in curl and TOKEN not in json.dumps(exchange.to_dict())
     assert '"authorization: Bearer $TOKEN"' in curl
     mint, repeat = curl.splitlines()
-    assert (
-        mint.startswith("TOKEN=$(curl")
-        and f"{client.api_root}/test/tokens" in mint
-        and '"personId": "p-1"' in mint
-    )
+    assert mint.startswith("TOKEN=$(curl") and f"{client.api_root}/test/tokens" in mint and '"personId": "p-1"' in mint
     assert repeat.startswith(f"curl -sS -i -X GET {client.api_root}/me")
 
 
@@ -362,8 +352,7 @@ def test_status_failure_carries_expected_actual_and_exchange(client: RecordingCl
     assert failure.expected == [201, 202] and failure.actual == 200
     assert failure.exchange is response.exchange
     assert (
-        failure.message.startswith("GET http://127.0.0.1:")
-        and "expected status 201 or 202, got 200" in failure.message
+        failure.message.startswith("GET http://127.0.0.1:") and "expected status 201 or 202, got 200" in failure.message
     )
 
 
@@ -490,9 +479,7 @@ def test_finish_fails_a_check_whose_responses_break_the_spec(state: RunState, ap
     api.route("GET", "/facilities", lambda r: problem(500, "internal-error"))
     ctx = CheckContext(state, "core.a")
     ctx.anonymous.get("/facilities")
-    with pytest.raises(
-        CheckFailure, match=r"a response breaks the standard: GET .* -> 500: status 500 is not"
-    ):
+    with pytest.raises(CheckFailure, match=r"a response breaks the standard: GET .* -> 500: status 500 is not"):
         ctx.finish()
 
 
@@ -718,9 +705,7 @@ def test_unreachable_server_exits_3(tmp_path: Path) -> None:
         err=err,
     )
     assert code == 3
-    assert (
-        err.getvalue().startswith("error: cannot reach http://127.0.0.1:") and err.getvalue().count("\n") == 1
-    )
+    assert err.getvalue().startswith("error: cannot reach http://127.0.0.1:") and err.getvalue().count("\n") == 1
 
 
 def test_usage_errors_exit_2(served: Served, tmp_path: Path) -> None:

@@ -147,6 +147,13 @@ def openat_ignores_exceptions(client: TestClient) -> None:
     assert client.get("/v1/facilities", params={"openAt": "2026-12-24T10:00:00+01:00"}).json()["totalItems"] == 1
 
 
+def open_at_misses_opening_minute(client: TestClient) -> None:
+    hours = {"weekly": [{"day": "monday", "opens": "06:00", "closes": "07:00"}]}
+    create(client, facilities=[facility("f", openingHours=hours)])
+    # 05:00 UTC is 06:00 in Stockholm, the minute it opens.
+    assert client.get("/v1/facilities", params={"openAt": "2026-11-30T05:00:00Z"}).json()["totalItems"] == 0
+
+
 def openat_in_utc(client: TestClient) -> None:
     create(
         client,

@@ -346,6 +346,23 @@ def not_bookable(ctx: CheckContext) -> None:
 
 
 @check(
+    "booking-length-limit",
+    "A booking that ends more than 31 days after its start gives 400 naming end; exactly 31 days is not refused so",
+    requirements=["CORE-005"],
+)
+def booking_length_limit(ctx: CheckContext) -> None:
+    now = bd.frozen_now(ctx)
+    venue = bd.build_venue(ctx)
+    start = local(bd.future_day(ctx, now), "10:00")
+    customer = venue.citizen()
+    too_long = venue.book(customer, start, start + timedelta(days=31, minutes=1), "private-person")
+    expect(too_long).problem(400, "validation-error").names_parameter("end")
+    # At the limit the length is valid; the venue's opening hours refuse it instead.
+    at_limit = venue.book(customer, start, start + timedelta(days=31), "private-person")
+    expect(at_limit).problem(422, "slot-not-bookable")
+
+
+@check(
     "price-by-category",
     "The price is the category's hourly price for the booked minutes, in öre rounded halves up; unfit categories 422",
     requirements=["BOOK-006"],

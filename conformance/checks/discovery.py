@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import spec
@@ -364,6 +364,13 @@ def filter_open_at(ctx: CheckContext) -> None:
         datetime(2026, 11, ctx.random.randint(1, 28), ctx.random.randint(5, 23), 30, tzinfo=dataset.STOCKHOLM)
         for _ in range(3)
     ]
+    # The edges on every run: open from the very minute of opening, closed from the minute of closing.
+    monday = [w for f in data.facilities for w in f["openingHours"]["weekly"] if w["day"] == "monday"]
+    for hours in monday[:2]:
+        for edge in (hours["opens"], hours["closes"]):
+            if edge != "24:00":
+                at = datetime.combine(dataset.ORDINARY_MONDAY.date(), time.fromisoformat(edge))
+                instants.append(at.replace(tzinfo=dataset.STOCKHOLM))
     for instant in instants:
         expected = data.facility_ids(lambda f, at=instant: dataset.is_open(f["openingHours"], at))
         _search(ctx, {"openAt": _iso(instant)}, expected, f"openAt={_iso(instant)}")

@@ -359,6 +359,23 @@ def payout_batches(ctx: CheckContext) -> None:
 
 
 @check(
+    "attachment-not-base64",
+    "An attachment whose content is not base64 gives 400 naming content, and nothing is attached",
+    requirements=["CORE-005"],
+)
+def attachment_not_base64(ctx: CheckContext) -> None:
+    world = build_world(ctx, 14, roles=("chair",))
+    _spring_clock(ctx)
+    chair = world.rep(ctx, "a")
+    application = _draft(ctx, world)
+    body = {"fileName": "verksamhet.txt", "mediaType": "text/plain", "content": "Verksamhetsberättelse 2025!"}
+    response = chair.post(f"/grant-applications/{application['id']}/attachments", json=body)
+    expect(response).problem(400, "validation-error").names_parameter("content")
+    shown = expect(chair.get(f"/grant-applications/{application['id']}")).status(200).json().get("attachments")
+    ensure(not shown, "a refused attachment was attached", expected=[], actual=shown)
+
+
+@check(
     "attachments",
     "Drafts take attachments (name, type, size, sha256); submitted applications do not",
     requirements=["GRANT-011"],
