@@ -106,14 +106,15 @@ def _free_port() -> int:
 
 def _start_server(install: Install, cwd: Path, port: int, *args: str) -> subprocess.Popen[bytes]:
     """`bokbid serve` of the install in the background, in a process group of its own."""
-    return subprocess.Popen(
-        [str(install.bin / "bokbid"), "serve", "--port", str(port), *args],
-        cwd=cwd,
-        env=install.env(),
-        stdout=subprocess.DEVNULL,
-        stderr=(cwd / "serve.log").open("wb"),
-        start_new_session=True,
-    )
+    with (cwd / "serve.log").open("wb") as log:
+        return subprocess.Popen(
+            [str(install.bin / "bokbid"), "serve", "--port", str(port), *args],
+            cwd=cwd,
+            env=install.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
 
 
 def _stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -303,8 +304,9 @@ def test_serve_certify_with_fuzzing_and_issue_a_certificate(installed: Install, 
         cwd=work,
     )
     assert issue.returncode == 0, issue.stdout + issue.stderr
-    certificate = json.loads((work / "certificate.json").read_text(encoding="utf-8"))
-    assert release in json.dumps(certificate)
+    body = json.loads((work / "certificate.json").read_text(encoding="utf-8"))["certificate"]
+    assert (body["specVersion"], body["profile"], body["seed"]) == (release, "kommunens-processtod-bas", 4711)
+    assert body["fuzz"]["completed"] and body["policy"]["minFuzzExamples"] == 2
 
     verify = installed.bokbid(
         "certificate",
@@ -317,6 +319,7 @@ def test_serve_certify_with_fuzzing_and_issue_a_certificate(installed: Install, 
         cwd=work,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "valid until" in verify.stdout and f"standard BoB {release}" in verify.stdout
 
 
 def test_dak_validate_and_spec_lint(installed: Install, tmp_path: Path) -> None:
@@ -412,6 +415,7 @@ def test_the_ci_recipe_as_written(installed: Install, tmp_path: Path, recipe: Ca
         for c in job.commands
     ]
     commands = [START_LINE.sub("", c) for c in commands]
+    assert not any("docker" in c for c in commands), "a sandbox start this test does not replace"
     base = urlsplit(job.variables["BOKBID_BASE_URL"])
     assert base.hostname == job.sandbox_host and base.path == "/v1", base
     port = _free_port()
