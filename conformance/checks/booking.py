@@ -603,20 +603,26 @@ def idempotency(ctx: CheckContext) -> None:
     _created(venue.citizen(1).post("/bookings", json=other, headers={"Idempotency-Key": key}))
 
 
-def _dst_day(ctx: CheckContext, venue: Venue, day: date, opens_utc: str, closes_utc: str) -> None:
+def _open_on(ctx: CheckContext, venue: Venue, day: date, local_hours: str, utc: tuple[str, str]) -> tuple[str, str]:
+    """The unit's availability shows it open exactly `utc` (HH:MM, UTC) on `day`, for `local_hours`."""
     query = {"from": day.isoformat(), "to": day.isoformat()}
     response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=query)
     opened = _intervals(expect(response).status(200).json().get("open", []))
-    expected = [(f"{day.isoformat()}T{opens_utc}:00Z", f"{day.isoformat()}T{closes_utc}:00Z")]
+    expected = [(f"{day.isoformat()}T{utc[0]}:00Z", f"{day.isoformat()}T{utc[1]}:00Z")]
     ensure(
         opened == expected,
-        f"06:00–22:00 local on {day} is not {opens_utc}–{closes_utc} UTC",
+        f"{local_hours} local on {day} is not {utc[0]}–{utc[1]} UTC",
         expected=expected,
         actual=opened,
         response=response,
     )
-    first = datetime.fromisoformat(expected[0][0].replace("Z", "+00:00"))
-    last = datetime.fromisoformat(expected[0][1].replace("Z", "+00:00"))
+    return expected[0]
+
+
+def _dst_day(ctx: CheckContext, venue: Venue, day: date, opens_utc: str, closes_utc: str) -> None:
+    opens, closes = _open_on(ctx, venue, day, "06:00–22:00", (opens_utc, closes_utc))
+    first = datetime.fromisoformat(opens.replace("Z", "+00:00"))
+    last = datetime.fromisoformat(closes.replace("Z", "+00:00"))
     for start, end in ((first, first + timedelta(hours=1)), (last - timedelta(hours=1), last)):
         response = venue.book(venue.citizen(), start, end, "private-person", confirm=True)
         ensure_status(response, 201, f"the first or last hour of {day} ({iso(start)}) cannot be booked")
@@ -652,15 +658,5 @@ def _dst_instants(ctx: CheckContext) -> None:
     ]
     venue = bd.build_venue(ctx, opening=opening)
     ctx.test.set_clock(datetime.fromisoformat("2026-03-20T10:00:00+00:00"), frozen=True)
-    for day, (opens_utc, closes_utc) in changes.items():
-        query = {"from": day.isoformat(), "to": day.isoformat()}
-        response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=query)
-        opened = _intervals(expect(response).status(200).json().get("open", []))
-        expected = [(f"{day.isoformat()}T{opens_utc}:00Z", f"{day.isoformat()}T{closes_utc}:00Z")]
-        ensure(
-            opened == expected,
-            f"02:30–05:00 local on {day} is not {opens_utc}–{closes_utc} UTC",
-            expected=expected,
-            actual=opened,
-            response=response,
-        )
+    for day, utc in changes.items():
+        _open_on(ctx, venue, day, "02:30–05:00", utc)
