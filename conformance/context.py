@@ -20,7 +20,7 @@ import spec
 from .evidence import Exchange
 from .expect import require
 from .http import Credential, RecordingClient, Response
-from .outcomes import CheckFailure, PreconditionFailure, itemised
+from .outcomes import CheckFailure, itemised
 
 T = TypeVar("T")
 
@@ -83,12 +83,6 @@ def _member(response: Response, status: int, member: str, requirement: str) -> A
     return require(response, requirement).status(status).field(member).json()[member]
 
 
-def _malformed(response: Response, requirement: str, what: str, expected: Any, actual: Any) -> PreconditionFailure:
-    exchange = response.exchange
-    message = f"precondition ({requirement}) not met: {exchange.request_line}: {what}"
-    return PreconditionFailure(message, requirement, expected, actual, exchange)
-
-
 class TestInterface:
     """The sandbox's test interface (class `test-interface`), which the harness needs for its data."""
 
@@ -105,8 +99,9 @@ class TestInterface:
         """POST /test/fixtures: create persons, organisations, facilities; the server's id per ref."""
         response = self._ctx.anonymous.post("/test/fixtures", json=body)
         ids = _member(response, 201, "ids", FIXTURES)
-        if not isinstance(ids, dict):
-            raise _malformed(response, FIXTURES, "ids is not an object", "{ref: id}", ids)
+        require(response, FIXTURES).holds(
+            isinstance(ids, dict), "ids is not an object", expected="{ref: id}", actual=ids
+        )
         return {str(ref): str(id_) for ref, id_ in ids.items()}
 
     def set_clock(self, now: datetime, frozen: bool = False) -> Clock:
@@ -127,11 +122,15 @@ class TestInterface:
 
     @staticmethod
     def _parse_clock(response: Response, status: int) -> Clock:
-        body = require(response, CLOCK).status(status).json()
+        answer = require(response, CLOCK).status(status)
+        body = answer.json()
         try:
-            return Clock(now=datetime.fromisoformat(body["now"]), frozen=bool(body["frozen"]))
+            clock = Clock(now=datetime.fromisoformat(body["now"]), frozen=bool(body["frozen"]))
         except (KeyError, TypeError, ValueError):
-            raise _malformed(response, CLOCK, "not a clock", "{now, frozen}", body) from None
+            clock = None
+        answer.holds(clock is not None, "not a clock", expected="{now, frozen}", actual=body)
+        assert clock is not None  # holds() raised otherwise
+        return clock
 
 
 class CheckContext:
@@ -179,8 +178,9 @@ class CheckContext:
         if credential is None:
             response = self.anonymous.post("/test/tokens", json=token_request)
             token = _member(response, 201, "accessToken", TOKENS)
-            if not isinstance(token, str) or not token:
-                raise _malformed(response, TOKENS, "accessToken is not a string", "a token", token)
+            require(response, TOKENS).holds(
+                isinstance(token, str) and bool(token), "accessToken is not a string", expected="a token", actual=token
+            )
             credential = Credential(token, token_request)
             self.run.tokens[key] = credential
         return self.client.with_credential(credential)

@@ -109,6 +109,12 @@ class Expectation:
             raise self._fail(f"field {path} is {node!r}, expected {value!r}", value, node)
         return self
 
+    def holds(self, condition: bool, message: str, *, expected: Any = None, actual: Any = None) -> Self:
+        """A free-form condition on this response (its pages agree, a member has the right shape)."""
+        if not condition:
+            raise self._fail(message, expected, actual)
+        return self
+
     def header(self, name: str, *, equals: str | None = None, startswith: str | None = None) -> Self:
         """The response has header `name`, optionally with an exact value or a prefix."""
         actual = self.response.headers.get(name)

@@ -166,7 +166,7 @@ def last_place_race(ctx: CheckContext) -> None:
             expect(response).problem(409, "activity-full")
     _ensure_counts(ctx, activity, (3, 0, 0), "the activity is overbooked")
     for i, client in enumerate(racers):
-        mine = walk(client, "/registrations")
+        mine = walk(client, "/registrations", precondition="ACT-006")
         ensure(
             len(mine) == (1 if i in winners else 0),
             f"racer {i} has {len(mine)} registrations",

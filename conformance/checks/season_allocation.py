@@ -232,7 +232,9 @@ def allocated_bookings(ctx: CheckContext) -> None:
     wanted = sorted((iso(local(d, "18:00")), iso(local(d, "19:30"))) for d in season.dates(1))
     decision = _decision(season.rival.association(), contest.youth).get("decision", {})
     listed = [
-        b for b in walk(season.rival.association(), "/bookings") if b.get("id") in set(decision.get("bookingIds", []))
+        b
+        for b in walk(season.rival.association(), "/bookings", precondition="BOOK-009")
+        if b.get("id") in set(decision.get("bookingIds", []))
     ]
     served = sorted((b.get("start"), b.get("end")) for b in listed)
     ensure(
@@ -259,7 +261,7 @@ def allocated_bookings(ctx: CheckContext) -> None:
     thursdays = sorted(
         (iso(local(d, "17:00")), iso(local(d, "18:00"))) for d in season.dates(3) if d.isoformat() not in excluded
     )
-    mine = {b["id"]: b for b in walk(season.venue.association(), "/bookings")}
+    mine = {b["id"]: b for b in walk(season.venue.association(), "/bookings", precondition="BOOK-009")}
     got = sorted((mine[i]["start"], mine[i]["end"]) for i in partial.get("bookingIds", []) if i in mine)
     ensure(
         excluded and got == thursdays,
