@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import spec
 
 from .evidence import Exchange
-from .expect import Expectation, expect
+from .expect import require
 from .http import Credential, RecordingClient, Response
-from .outcomes import CheckFailure, SetupError, itemised
+from .outcomes import CheckFailure, itemised
 
 T = TypeVar("T")
 
@@ -74,26 +74,13 @@ class Clock:
     frozen: bool
 
 
-def _setup(response: Response, status: int) -> Expectation:
-    """Expect `status` from a test-interface call; anything else means the sandbox failed the harness."""
-    try:
-        return expect(response).status(status)
-    except CheckFailure as failure:
-        raise SetupError(
-            f"test interface: {failure.message}", failure.expected, failure.actual, failure.exchange
-        ) from None
+# The requirement of each test-interface operation the harness uses to prepare a check.
+RESET, FIXTURES, CLOCK, TOKENS = "TEST-001", "TEST-002", "TEST-004", "TEST-005"
 
 
-def _setup_member(response: Response, status: int, member: str) -> Any:
-    body = _setup(response, status).json()
-    if not isinstance(body, dict) or member not in body:
-        raise SetupError(
-            f"test interface: {response.exchange.request_line}: no {member!r} in the response",
-            member,
-            body,
-            response.exchange,
-        )
-    return body[member]
+def _member(response: Response, status: int, member: str, requirement: str) -> Any:
+    """`member` of a test-interface answer the check needs on the way (a precondition)."""
+    return require(response, requirement).status(status).field(member).json()[member]
 
 
 class TestInterface:
@@ -106,19 +93,15 @@ class TestInterface:
 
     def reset(self) -> None:
         """POST /test/reset: all data gone, clock real. Shared data and tokens are forgotten with it."""
-        _setup(self._ctx.anonymous.post("/test/reset"), 204)
+        require(self._ctx.anonymous.post("/test/reset"), RESET).status(204)
 
     def fixtures(self, body: Mapping[str, Any]) -> dict[str, str]:
         """POST /test/fixtures: create persons, organisations, facilities; the server's id per ref."""
         response = self._ctx.anonymous.post("/test/fixtures", json=body)
-        ids = _setup_member(response, 201, "ids")
-        if not isinstance(ids, dict):
-            raise SetupError(
-                f"test interface: {response.exchange.request_line}: ids is not an object",
-                "{ref: id}",
-                ids,
-                response.exchange,
-            )
+        ids = _member(response, 201, "ids", FIXTURES)
+        require(response, FIXTURES).holds(
+            isinstance(ids, dict), "ids is not an object", expected="{ref: id}", actual=ids
+        )
         return {str(ref): str(id_) for ref, id_ in ids.items()}
 
     def set_clock(self, now: datetime, frozen: bool = False) -> Clock:
@@ -135,20 +118,19 @@ class TestInterface:
 
     def reset_clock(self) -> None:
         """DELETE /test/clock: back to real time."""
-        _setup(self._ctx.anonymous.delete("/test/clock"), 204)
+        require(self._ctx.anonymous.delete("/test/clock"), CLOCK).status(204)
 
     @staticmethod
     def _parse_clock(response: Response, status: int) -> Clock:
-        body = _setup(response, status).json()
+        answer = require(response, CLOCK).status(status)
+        body = answer.json()
         try:
-            return Clock(now=datetime.fromisoformat(body["now"]), frozen=bool(body["frozen"]))
+            clock = Clock(now=datetime.fromisoformat(body["now"]), frozen=bool(body["frozen"]))
         except (KeyError, TypeError, ValueError):
-            raise SetupError(
-                f"test interface: {response.exchange.request_line}: not a clock",
-                "{now, frozen}",
-                body,
-                response.exchange,
-            ) from None
+            clock = None
+        answer.holds(clock is not None, "not a clock", expected="{now, frozen}", actual=body)
+        assert clock is not None  # holds() raised otherwise
+        return clock
 
 
 class CheckContext:
@@ -195,14 +177,10 @@ class CheckContext:
         credential = self.run.tokens.get(key)
         if credential is None:
             response = self.anonymous.post("/test/tokens", json=token_request)
-            token = _setup_member(response, 201, "accessToken")
-            if not isinstance(token, str) or not token:
-                raise SetupError(
-                    f"test interface: {response.exchange.request_line}: accessToken is not a string",
-                    "a token",
-                    token,
-                    response.exchange,
-                )
+            token = _member(response, 201, "accessToken", TOKENS)
+            require(response, TOKENS).holds(
+                isinstance(token, str) and bool(token), "accessToken is not a string", expected="a token", actual=token
+            )
             credential = Credential(token, token_request)
             self.run.tokens[key] = credential
         return self.client.with_credential(credential)

@@ -4,6 +4,10 @@
 what the standard demands; when it does not hold, the `CheckFailure` carries the expectation, what
 the server actually did and the exchange, so the report can show the request, the response and a
 curl command without the check author doing anything.
+
+`require(resp, "DISC-001").status(200)` is the same assertion on a request the check only needs on
+the way (setup, a "nothing changed" probe): it names the requirement of that operation, and when
+it does not hold the check errors with that cause rather than failing its own requirements.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, Self
 import spec
 
 from .http import Response
-from .outcomes import CheckFailure
+from .outcomes import CheckFailure, PreconditionFailure
 
 _PRESENT = object()
 
@@ -22,12 +26,18 @@ _PRESENT = object()
 class Expectation:
     """Fluent assertions on one response; each method returns self so they chain."""
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response, requirement: str | None = None) -> None:
         self.response = response
+        self.requirement = requirement  # set for a precondition: the requirement of the operation asked
 
     def _fail(self, message: str, expected: Any, actual: Any) -> CheckFailure:
         exchange = self.response.exchange
-        return CheckFailure(f"{exchange.request_line}: {message}", expected, actual, exchange)
+        text = f"{exchange.request_line}: {message}"
+        if self.requirement is None:
+            return CheckFailure(text, expected, actual, exchange)
+        return PreconditionFailure(
+            f"precondition ({self.requirement}) not met: {text}", self.requirement, expected, actual, exchange
+        )
 
     def status(self, *allowed: int) -> Self:
         """The HTTP status is one of `allowed`."""
@@ -99,6 +109,12 @@ class Expectation:
             raise self._fail(f"field {path} is {node!r}, expected {value!r}", value, node)
         return self
 
+    def holds(self, condition: bool, message: str, *, expected: Any = None, actual: Any = None) -> Self:
+        """A free-form condition on this response (its pages agree, a member has the right shape)."""
+        if not condition:
+            raise self._fail(message, expected, actual)
+        return self
+
     def header(self, name: str, *, equals: str | None = None, startswith: str | None = None) -> Self:
         """The response has header `name`, optionally with an exact value or a prefix."""
         actual = self.response.headers.get(name)
@@ -112,7 +128,14 @@ class Expectation:
 
 
 def expect(response: Response) -> Expectation:
+    """Assertions on a response the check is about: what does not hold fails the check."""
     return Expectation(response)
+
+
+def require(response: Response, requirement: str) -> Expectation:
+    """Assertions on a response the check only needs on the way, to an operation of `requirement`:
+    what does not hold makes the check an error caused by that operation (`PreconditionFailure`)."""
+    return Expectation(response, requirement)
 
 
 def ensure(

@@ -29,12 +29,21 @@ class CheckFailure(Exception):
         self.exchange = exchange
 
 
-class SetupError(CheckFailure):
-    """The sandbox could not prepare what the check needs (test interface, tokens): the check errors.
+class PreconditionFailure(CheckFailure):
+    """A request the check only needed as a step (setup, a "nothing changed" probe) did not answer as
+    `requirement`, the requirement of that operation, says: the check errors instead of failing.
 
-    Kept apart from `CheckFailure` so that a broken fixture endpoint is not reported as a broken
-    requirement the check was about; the evidence is carried all the same.
+    Kept apart from `CheckFailure` so that a product with one broken operation is not reported as
+    breaking every requirement whose checks happen to use that operation on the way; the report
+    groups such errors by their cause instead. In a check that verifies `requirement` itself the
+    runner counts it as the failure it is.
     """
+
+    exchange: Exchange  # the request that did not answer as it must: always there
+
+    def __init__(self, message: str, requirement: str, expected: Any, actual: Any, exchange: Exchange) -> None:
+        super().__init__(message, expected, actual, exchange)
+        self.requirement = requirement
 
 
 class Skip(Exception):

@@ -17,7 +17,7 @@ from .config import Product
 from .evidence import Exchange
 
 Status = Literal["passed", "failed", "skipped", "error"]
-Verdict = Literal["passed", "failed", "not-tested", "skipped"]
+Verdict = Literal["passed", "failed", "inconclusive", "not-tested", "skipped"]
 
 
 @dataclass
@@ -27,6 +27,36 @@ class Failure:
     expected: Any
     actual: Any
     exchange: Exchange | None
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a check could not run: a request it only needed on the way did not answer as the
+    requirement of that operation says (`expect.require`)."""
+
+    request: str  # the request line relative to the API root: "GET /facilities?limit=1"
+    operation: str  # the method and path template, the same for every request of the operation
+    requirement: str  # the requirement of that operation, the one the product may break
+    status: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """The errored checks one cause kept from running: reported once, not once per check."""
+
+    operation: str
+    requirement: str
+    status: int | None
+    request: str  # the first such request, as an example
+    checks: tuple[str, ...]
+
+    def line(self) -> str:
+        count = len(self.checks)
+        return (
+            f"{count} check{'' if count == 1 else 's'} could not run: "
+            f"{self.request} answered {self.status} — {self.requirement}"
+        )
 
 
 @dataclass
@@ -40,6 +70,7 @@ class Result:
     duration_ms: float = 0.0
     failure: Failure | None = None
     traceback: str | None = None
+    cause: Cause | None = None  # for an error: the precondition that was not met
 
 
 @dataclass(frozen=True)
@@ -114,12 +145,25 @@ class Run:
             parts += ["--profile", shlex.quote(self.profile)]
         return " ".join(parts)
 
+    def root_causes(self) -> list[RootCause]:
+        """The errored results grouped by their cause (operation, its requirement, the status), the
+        cause that kept most checks from running first."""
+        groups: dict[tuple[str, str, int | None], tuple[Cause, list[str]]] = {}
+        for r in self.results:
+            if r.status == "error" and r.cause is not None:
+                key = (r.cause.operation, r.cause.requirement, r.cause.status)
+                groups.setdefault(key, (r.cause, []))[1].append(r.id)
+        causes = [RootCause(c.operation, c.requirement, c.status, c.request, tuple(ids)) for c, ids in groups.values()]
+        return sorted(causes, key=lambda c: -len(c.checks))
+
     def requirement_verdicts(self) -> list[RequirementVerdict]:
         """Each requirement of the certified classes, plus any other a result names, with its verdict.
 
-        failed: a check failed or errored (nothing can be certified on a check that did not run
-        through); passed: every check that ran passed; skipped: every check was skipped;
-        not-tested: no check covers it (for a MUST, a visible gap in the suite).
+        failed: one of its checks failed (an assertion of the check's own); inconclusive: none
+        failed but one errored, so it did not run through (nothing can be certified on it, nor is
+        the requirement shown broken: the cause is elsewhere); passed: every check that ran passed;
+        skipped: every check was skipped; not-tested: no check covers it (for a MUST, a visible gap
+        in the suite).
         """
         by_requirement: dict[str, list[Result]] = {}
         for r in self.results:
@@ -151,8 +195,10 @@ def _verdict(results: list[Result]) -> Verdict:
     if not results:
         return "not-tested"
     statuses = {r.status for r in results}
-    if statuses & {"failed", "error"}:
+    if "failed" in statuses:
         return "failed"
+    if "error" in statuses:
+        return "inconclusive"
     if statuses == {"skipped"}:
         return "skipped"
     return "passed"

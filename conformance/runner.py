@@ -29,11 +29,11 @@ from .api_root import no_api
 from .config import Budget, CertifyConfig, ConfigError, Product, Tls
 from .context import CheckContext, RunState
 from .http import Recorder, RecordingClient, Response, Unreachable
-from .outcomes import CheckFailure, SetupError, Skip
+from .outcomes import CheckFailure, PreconditionFailure, Skip
 from .progress import reporter
 from .registry import Check, all_checks
 from .reports import write_reports
-from .results import Failure, Result, Run, Status
+from .results import Cause, Failure, Result, Run, Status
 from .selection import missing_message, optional_classes, select_classes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -198,6 +198,8 @@ def run_certification(
         f"(seed {seed}) — report: {html}",
         file=out,
     )
+    for cause in run.root_causes():
+        print(f"  {cause.line()}", file=out)
     if code != EXIT_OK:  # unreachable, refused or no usable declaration, whatever the results say
         return code
     return EXIT_OK if run.ok else EXIT_FAILED
@@ -459,8 +461,13 @@ def _execute(check: Check, state: RunState) -> tuple[Result, Unreachable | None]
         result = _result(check, "passed")
     except Skip as exc:
         result = _result(check, "skipped", str(exc) or "not applicable")
-    except SetupError as exc:
-        result = _result(check, "error", exc.message, failure=Failure(exc.expected, exc.actual, exc.exchange))
+    except PreconditionFailure as exc:
+        failure = Failure(exc.expected, exc.actual, exc.exchange)
+        if exc.requirement in check.requirements:  # the operation is the check's own subject after all
+            result = _result(check, "failed", exc.message, failure=failure)
+        else:
+            result = _result(check, "error", exc.message, failure=failure)
+            result.cause = _cause(exc, state.client.api_root, state.release)
     except CheckFailure as exc:
         result = _result(check, "failed", exc.message, failure=Failure(exc.expected, exc.actual, exc.exchange))
     except Unreachable as exc:
@@ -479,6 +486,17 @@ def _execute(check: Check, state: RunState) -> tuple[Result, Unreachable | None]
                 result.message += f"\n({note})"
     result.duration_ms = (time.perf_counter() - started) * 1000
     return result, unreachable
+
+
+def _cause(exc: PreconditionFailure, api_root: str, release: spec.Release) -> Cause:
+    """The cause of a check's error, with the operation its request belongs to (the path template,
+    so that every check held up by the same operation is reported under one cause)."""
+    exchange = exc.exchange
+    target = exchange.url.removeprefix(api_root)
+    path = urlsplit(target).path
+    template = spec.match_path(path, release)
+    operation = f"{exchange.method} {template[0] if template else path}"
+    return Cause(f"{exchange.method} {target}", operation, exc.requirement, exchange.status, exc.message)
 
 
 def rerun_settings(directory: Path) -> tuple[set[str], dict[str, Any]]:

@@ -50,6 +50,8 @@ def list_activity_types(call: Call) -> Response:
 def _facility_query(call: Call) -> FacilityQuery:
     query = call.query
     errors = [e for e in [_activity_type_error(call)] if e]
+    if "municipalityCode" not in query and call.settings.fault_active("facility-list-needs-municipality"):
+        errors.append(FieldError("query", "a municipality must be chosen", name="municipalityCode"))
     near = None
     if "near" in query:
         latitude, longitude = (float(part) for part in query["near"].split(","))

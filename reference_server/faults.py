@@ -244,6 +244,12 @@ _CATALOGUE = (
         "(GET /facilities/{id} has them).",
     ),
     Fault(
+        "facility-list-needs-municipality",
+        ("DISC-001",),
+        "GET /facilities without municipalityCode answers 400 validation-error (the product was built for "
+        "one municipality's portal at a time), so no client can list every facility.",
+    ),
+    Fault(
         "municipality-filter-ignored",
         ("DISC-003",),
         "municipalityCode is accepted but ignored (a single-municipality installation): every facility is returned.",

@@ -28,9 +28,9 @@ from starlette.routing import Route
 import spec
 from conformance.context import CheckContext, RunState
 from conformance.evidence import REDACTED
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, expect, require
 from conformance.http import Credential, Recorder, RecordingClient, Unreachable
-from conformance.outcomes import CheckFailure, SetupError, Skip
+from conformance.outcomes import CheckFailure, PreconditionFailure, Skip
 from conformance.personnummer import find_personnummer, luhn_valid
 from conformance.progress import Bar, reporter
 from conformance.registry import Check, RegistryError, build_check
@@ -460,11 +460,17 @@ def test_raw_test_interface_requests_are_followed_too(state: RunState, api: Fake
     assert not state.clock_moved and ctx.shared == {}
 
 
-def test_a_broken_test_interface_is_a_setup_error(state: RunState, api: FakeApi) -> None:
+def test_a_broken_test_interface_is_a_precondition_of_its_requirement(state: RunState, api: FakeApi) -> None:
     api.route("POST", "/test/fixtures", lambda r: problem(400, "validation-error"))
-    with pytest.raises(SetupError, match=r"test interface: POST .* expected status 201, got 400") as caught:
+    with pytest.raises(
+        PreconditionFailure, match=r"precondition \(TEST-002\) not met: POST .* expected status 201, got 400"
+    ) as caught:
         CheckContext(state, "core.a").test.fixtures({"facilities": []})
-    assert caught.value.exchange is not None and caught.value.exchange.status == 400
+    assert caught.value.requirement == "TEST-002" and caught.value.exchange.status == 400
+    api.route("POST", "/test/tokens", lambda r: JSONResponse({"accessToken": ""}, status_code=201))
+    with pytest.raises(PreconditionFailure, match="accessToken is not a string") as caught:
+        CheckContext(state, "core.a").as_persona("citizen", personId="p-1")
+    assert caught.value.requirement == "TEST-005"
 
 
 def test_randomness_is_reproducible_per_check(state: RunState) -> None:
@@ -644,7 +650,7 @@ def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> 
     assert verdicts["CORE-001"]["verdict"] == "passed" and verdicts["CORE-001"]["checks"] == ["core.passes"]
     assert verdicts["DISC-001"]["verdict"] == "failed"
     assert verdicts["DISC-002"]["verdict"] == "skipped"
-    assert verdicts["DISC-003"]["verdict"] == "failed"  # an error cannot certify
+    assert verdicts["DISC-003"]["verdict"] == "inconclusive"  # an error cannot certify, nor show it broken
     assert verdicts["DISC-004"] == {
         "id": "DISC-004",
         "level": "MUST",
@@ -689,6 +695,108 @@ def test_junit_html_and_evidence(served: Served, api: FakeApi, tmp_path: Path) -
     assert records[0]["checkId"] == "core.conformance-declaration"
     assert {"request", "response", "violations", "checkId"} <= set(records[0])
     assert all(TOKEN not in line for line in lines)
+
+
+def lists_facilities(ctx: CheckContext) -> None:
+    """A check of the list itself: GET /facilities is its own subject."""
+    expect(ctx.anonymous.get("/facilities")).status(200)
+
+
+def needs_the_list(ctx: CheckContext) -> None:
+    """A check that only counts facilities on the way, as a "nothing changed" probe does."""
+    require(ctx.anonymous.get("/facilities", params={"limit": 1}), "DISC-001").status(200)
+    ensure(False, "never reached when the precondition fails")
+
+
+def needs_the_list_on_page(ctx: CheckContext) -> None:
+    require(ctx.anonymous.get("/facilities", params={"page": ctx.random.randint(2, 9)}), "DISC-001").status(200)
+
+
+def needs_fixtures(ctx: CheckContext) -> None:
+    ctx.test.fixtures({"facilities": []})
+
+
+def needs_the_list_itself(ctx: CheckContext) -> None:
+    """A precondition naming a requirement the check verifies is that check's own failure."""
+    require(ctx.anonymous.get("/facilities"), "DISC-001").status(200)
+
+
+PRECONDITIONS = [
+    _check("lists", "discovery", ["DISC-001"], lists_facilities),
+    _check("needs-the-list", "core", ["CORE-005"], needs_the_list),
+    _check("needs-the-list-on-page", "discovery", ["DISC-003"], needs_the_list_on_page),
+    _check("needs-fixtures", "discovery", ["DISC-004"], needs_fixtures),
+    _check("needs-the-list-itself", "discovery", ["DISC-001", "DISC-005"], needs_the_list_itself),
+    _check("needs-the-list-too", "core", ["CORE-007"], needs_the_list),
+    _check("passes-too", "core", ["CORE-007"], passes),
+]
+
+
+def test_a_failed_precondition_is_an_error_with_its_cause(served: Served, api: FakeApi, tmp_path: Path) -> None:
+    api.route("GET", "/facilities", lambda r: problem(400, "validation-error", "municipalityCode is required."))
+    api.route("POST", "/test/fixtures", lambda r: problem(500, "internal-error"))
+    code, out, _ = certify(served, tmp_path, PRECONDITIONS)
+    assert code == 1  # an error alone fails the run
+    report = load_report(tmp_path)
+    by_id = {r["id"]: r for r in report["results"]}
+    assert by_id["discovery.lists"]["status"] == "failed" and by_id["discovery.lists"]["cause"] is None
+    assert by_id["discovery.needs-the-list-itself"]["status"] == "failed"
+    needs = by_id["core.needs-the-list"]
+    assert needs["status"] == "error" and needs["requirements"] == ["CORE-005"]  # the check keeps its requirements
+    assert needs["cause"] == {
+        "request": "GET /facilities?limit=1",
+        "operation": "GET /facilities",
+        "requirement": "DISC-001",
+        "status": 400,
+        "message": needs["message"],
+    }
+    assert needs["message"].startswith("precondition (DISC-001) not met: GET ") and "got 400" in needs["message"]
+    assert needs["failure"]["actual"] == 400 and "curl" in needs["failure"]["curl"]
+    fixtures = by_id["discovery.needs-fixtures"]
+    assert fixtures["status"] == "error"
+    assert (fixtures["cause"]["operation"], fixtures["cause"]["requirement"]) == ("POST /test/fixtures", "TEST-002")
+
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts["DISC-001"] == "failed"  # its own checks failed
+    assert verdicts["DISC-005"] == "failed"
+    assert verdicts["CORE-005"] == "inconclusive"  # met, as far as anyone knows: its check could not run
+    assert verdicts["DISC-003"] == "inconclusive" and verdicts["DISC-004"] == "inconclusive"
+    assert verdicts["CORE-007"] == "inconclusive"  # one check passed, one could not run: not certifiable
+
+    assert report["rootCauses"] == [
+        {
+            "operation": "GET /facilities",
+            "requirement": "DISC-001",
+            "status": 400,
+            "request": "GET /facilities?limit=1",
+            "checks": ["core.needs-the-list", "discovery.needs-the-list-on-page", "core.needs-the-list-too"],
+            "summary": "3 checks could not run: GET /facilities?limit=1 answered 400 — DISC-001",
+        },
+        {
+            "operation": "POST /test/fixtures",
+            "requirement": "TEST-002",
+            "status": 500,
+            "request": "POST /test/fixtures",
+            "checks": ["discovery.needs-fixtures"],
+            "summary": "1 check could not run: POST /test/fixtures answered 500 — TEST-002",
+        },
+    ]
+    lines = out.splitlines()
+    assert lines[1:] == [
+        "  3 checks could not run: GET /facilities?limit=1 answered 400 — DISC-001",
+        "  1 check could not run: POST /test/fixtures answered 500 — TEST-002",
+    ]
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "3 checks could not run: GET /facilities?limit=1 answered 400 — DISC-001" in html
+    assert '<span class="badge inconclusive">inconclusive</span>' in html
+
+
+def test_a_met_precondition_changes_nothing(served: Served, api: FakeApi, tmp_path: Path) -> None:
+    code, out, _ = certify(served, tmp_path, [PRECONDITIONS[2], PRECONDITIONS[6]])
+    assert code == 0 and len(out.splitlines()) == 1
+    report = load_report(tmp_path)
+    assert report["rootCauses"] == [] and all(r["cause"] is None for r in report["results"])
+    assert {r["id"]: r["verdict"] for r in report["requirements"]}["DISC-003"] == "passed"
 
 
 def test_unreachable_server_exits_3(tmp_path: Path) -> None:

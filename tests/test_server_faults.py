@@ -22,6 +22,7 @@ from test_server_support import (
     bearer,
     client_for,
     create,
+    error_names,
     facility,
     organisation,
     person,
@@ -225,6 +226,13 @@ def facility_list_without_units(client: TestClient) -> None:
     ids = create(client, facilities=[facility("f", units=[{"ref": "u", "name": "A"}])])
     assert client.get("/v1/facilities").json()["items"][0]["units"] == []
     assert [u["id"] for u in client.get(f"/v1/facilities/{ids['f']}").json()["units"]] == [ids["u"]]
+
+
+def facility_list_needs_municipality(client: TestClient) -> None:
+    create(client, facilities=[facility("sthlm"), facility("gbg", municipalityCode="1480")])
+    refused = assert_problem(client.get("/v1/facilities", params={"limit": 1}), 400, "validation-error")
+    assert error_names(refused) == {"municipalityCode"}
+    assert client.get("/v1/facilities", params={"municipalityCode": "1480"}).json()["totalItems"] == 1
 
 
 def municipality_filter_ignored(client: TestClient) -> None:

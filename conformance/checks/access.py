@@ -11,7 +11,7 @@ from typing import Any
 from conformance import booking_data as bd
 from conformance.booking_data import Venue, iso
 from conformance.context import CheckContext
-from conformance.expect import ensure, ensure_status, expect
+from conformance.expect import ensure, ensure_status, expect, require
 from conformance.http import RecordingClient
 from conformance.registry import check
 
@@ -31,7 +31,7 @@ def _confirmed(ctx: CheckContext, margin: int) -> tuple[Venue, dict[str, Any]]:
     venue = bd.build_venue(ctx, terms={"accessMarginMinutes": margin})
     slot = bd.slot(bd.future_day(ctx, now), "18:00", 90)
     response = venue.book(venue.citizen(), *slot, "private-person", confirm=True)
-    booking: dict[str, Any] = expect(response).status(201).json()
+    booking: dict[str, Any] = require(response, "BOOK-002").status(201).json()
     return venue, booking
 
 
@@ -50,10 +50,11 @@ def code_for_confirmed_bookings(ctx: CheckContext) -> None:
     now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx)
     slot = bd.slot(bd.future_day(ctx, now), "18:00", 60)
-    held = expect(venue.book(venue.association(), *slot, "association-youth")).status(201).json()
+    held = require(venue.book(venue.association(), *slot, "association-youth"), "BOOK-002").status(201).json()
     path = f"/bookings/{held['id']}/access-code"
     expect(venue.association().get(path)).problem(409, "invalid-state")
-    expect(venue.association().post(f"/bookings/{held['id']}/confirm")).status(200).field("status", "confirmed")
+    confirmed = venue.association().post(f"/bookings/{held['id']}/confirm")
+    require(confirmed, "BOOK-002").status(200).field("status", "confirmed")
     code = (
         expect(venue.association(1).get(path))
         .status(200)

@@ -10,7 +10,7 @@ from conformance import booking_data as bd
 from conformance.booking_data import Venue, iso
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
-from conformance.expect import ensure, ensure_status, expect
+from conformance.expect import ensure, ensure_status, expect, require
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -52,7 +52,7 @@ def _register(
 
 
 def _activity(ctx: CheckContext, activity_id: str) -> dict[str, Any]:
-    body: dict[str, Any] = expect(ctx.anonymous.get(f"/activities/{activity_id}")).status(200).json()
+    body: dict[str, Any] = require(ctx.anonymous.get(f"/activities/{activity_id}"), "ACT-001").status(200).json()
     return body
 
 
@@ -117,7 +117,7 @@ def listing(ctx: CheckContext) -> None:
         expected=[ids[1]],
         actual=found,
     )
-    expect(_register(ctx, venue.citizen(), ids[0])).status(201)
+    require(_register(ctx, venue.citizen(), ids[0]), "ACT-002").status(201)
     _ensure_counts(ctx, ids[0], (1, 0, capacities[0] - 1), "counts do not follow a registration")
     expect(ctx.anonymous.get("/activities/no-such-activity")).problem(404, "not-found")
 
@@ -150,7 +150,7 @@ def registration_and_queue(ctx: CheckContext) -> None:
 def last_place_race(ctx: CheckContext) -> None:
     venue, (activity,), _ = _venue(ctx, [3], citizens=RACERS + 2)
     for i in range(2):
-        expect(_register(ctx, venue.citizen(i), activity)).status(201)
+        require(_register(ctx, venue.citizen(i), activity), "ACT-002").status(201)
     racers = [venue.citizen(2 + i) for i in range(RACERS)]
     keys = [bd.idempotency_key(ctx.random) for _ in racers]
     responses = simultaneously(racers, lambda client, i: _register(ctx, client, activity, key=keys[i]))
@@ -166,7 +166,7 @@ def last_place_race(ctx: CheckContext) -> None:
             expect(response).problem(409, "activity-full")
     _ensure_counts(ctx, activity, (3, 0, 0), "the activity is overbooked")
     for i, client in enumerate(racers):
-        mine = walk(client, "/registrations")
+        mine = walk(client, "/registrations", precondition="ACT-006")
         ensure(
             len(mine) == (1 if i in winners else 0),
             f"racer {i} has {len(mine)} registrations",
@@ -182,8 +182,9 @@ def last_place_race(ctx: CheckContext) -> None:
 )
 def waiting_list_advances(ctx: CheckContext) -> None:
     venue, (activity,), _ = _venue(ctx, [1], citizens=4)
-    first = expect(_register(ctx, venue.citizen(0), activity)).status(201).json()
-    queued = [expect(_register(ctx, venue.citizen(i), activity, wait=True)).status(201).json() for i in (1, 2, 3)]
+    first = require(_register(ctx, venue.citizen(0), activity), "ACT-002").status(201).json()
+    waiting = [_register(ctx, venue.citizen(i), activity, wait=True) for i in (1, 2, 3)]
+    queued = [require(response, "ACT-002").status(201).json() for response in waiting]
     expect(venue.citizen(0).post(f"/registrations/{first['id']}/cancel")).status(200).field("status", "cancelled")
     expect(venue.citizen(1).get(f"/registrations/{queued[0]['id']}")).status(200).field("status", "registered")
     for i, position in ((2, 1), (3, 2)):
@@ -225,7 +226,7 @@ def authorisation(ctx: CheckContext) -> None:
         ("a facility administrator", venue.admin()),
     ):
         ensure_status(_register(ctx, client, activity), 403, f"{who} could register").problem(403, "forbidden")
-    mine = expect(_register(ctx, venue.citizen(0), activity)).status(201).json()
+    mine = expect(_register(ctx, venue.citizen(0), activity)).status(201).json()  # a citizen may: ACT-006 itself
     for method, suffix in (("GET", ""), ("POST", "/cancel")):
         response = venue.citizen(1).request(method, f"/registrations/{mine['id']}{suffix}")
         message = f"another citizen: {method} on the registration gave {response.status_code}"

@@ -18,7 +18,7 @@ from lxml import etree
 
 from conformance import dak_files
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, expect, require
 from conformance.grant_data import GrantWorld, build_world, person_number
 from conformance.grant_rules_oracle import Expected, expected, statistics
 from conformance.http import RecordingClient, Response
@@ -123,7 +123,8 @@ def _judge(
     rules = grant_rule_sets()["lok-stod" if programme == "lok" else "kommun-jamstalld"]["rules"]
     want = expected(report, rules)
     chair = world.rep(ctx, "a")
-    created = expect(_send(chair, world, dak or report, programme, xml=dak is not None)).status(201).json()
+    sent = _send(chair, world, dak or report, programme, xml=dak is not None)
+    created = require(sent, "ATT-002" if dak is not None else "ATT-001").status(201).json()  # the rules are judged
     got = {k: created["summary"][k] for k in want.summary}
     ensure(got == want.summary, "the report's summary differs from the rules", expected=want.summary, actual=got)
     sessions = walk(chair, f"/attendance-reports/{created['id']}/sessions")
@@ -467,7 +468,8 @@ def identifiers_validated(ctx: CheckContext) -> None:
 def report_read_access(ctx: CheckContext) -> None:
     world = _world(ctx, 11, roles=("chair", "booking-contact"))
     elsewhere = _world(ctx, 12, organisations=("z",), roles=("chair",))
-    created = expect(_send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx, 1)))).status(201).json()
+    sent = _send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx, 1)))
+    created = require(sent, "ATT-001").status(201).json()
     paths = [f"/attendance-reports/{created['id']}{tail}" for tail in ("", "/sessions", "/content")]
     stats = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
     for client in (world.rep(ctx, "a", "booking-contact"), world.officer(ctx)):
@@ -505,7 +507,7 @@ def _masked(report: dict[str, Any]) -> dict[str, Any]:
 def export_json_and_dak(ctx: CheckContext) -> None:
     world = _world(ctx, 13, organisations=("a",), roles=("chair",))
     report = _report(world, _simple_card(ctx, 2))
-    created = expect(_send(world.rep(ctx, "a"), world, report, xml=True)).status(201).json()
+    created = require(_send(world.rep(ctx, "a"), world, report, xml=True), "ATT-002").status(201).json()
     path = f"/attendance-reports/{created['id']}/content"
     as_json = world.rep(ctx, "a").get(path)
     expect(as_json).status(200)
@@ -546,7 +548,7 @@ def statistics_by_sex_and_age(ctx: CheckContext) -> None:
     card.session(_monday(40), people, [leader])
     card.session(_monday(41), people[:4], [leader])
     want = expected(_report(world, card), grant_rule_sets()["lok-stod"]["rules"])
-    expect(_send(world.rep(ctx, "a"), world, _report(world, card))).status(201)
+    require(_send(world.rep(ctx, "a"), world, _report(world, card)), "ATT-001").status(201)
     params = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
     response = world.rep(ctx, "a").get("/attendance-statistics", params=params)
     body = expect(response).status(200).json()
@@ -569,7 +571,8 @@ def application_amount_from_reports(ctx: CheckContext) -> None:
     ctx.test.set_clock(date_to_instant(date(2026, 7, 1)), frozen=True)
     amounts, report_ids = [], []
     for _ in range(2):
-        created = expect(_send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx)))).status(201).json()
+        sent = _send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx)))
+        created = require(sent, "ATT-001").status(201).json()
         amounts.append(created["summary"]["amount"])
         report_ids.append(created["id"])
     # Not the sum: the calculated amount must come from the reports, not be copied from the request.
@@ -577,7 +580,8 @@ def application_amount_from_reports(ctx: CheckContext) -> None:
     body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": requested}
     response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": report_ids})
     expect(response).status(201).field("calculatedAmount", sum(amounts)).field("requestedAmount", requested)
-    theirs = expect(_send(world.rep(ctx, "b"), world, _report(world, _simple_card(ctx), org="b"))).status(201).json()
+    theirs_sent = _send(world.rep(ctx, "b"), world, _report(world, _simple_card(ctx), org="b"))
+    theirs = require(theirs_sent, "ATT-001").status(201).json()
     response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": [theirs["id"]]})
     expect(response).problem(status=400).names_parameter("/attendanceReportIds/0")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import spec
 from conformance.context import CheckContext
 from conformance.dataset import personnummer
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, expect, require
 from conformance.http import Credential
 from conformance.registry import check
 
@@ -109,7 +109,7 @@ def me_reflects_token(ctx: CheckContext) -> None:
     # A lifetime well short of the usual hour, so that an expiry of the server's own making (a session renewed
     # by each request, a default lifetime) cannot pass for the one the token carries.
     request = {"persona": "citizen", "personId": person, "expiresIn": ctx.random.randint(300, 1800)}
-    issued = expect(ctx.anonymous.post("/test/tokens", json=request)).status(201).field("expiresAt").json()
+    issued = require(ctx.anonymous.post("/test/tokens", json=request), "TEST-005").status(201).field("expiresAt").json()
     response = ctx.client.with_credential(Credential(issued["accessToken"], request)).get("/me")
     served = expect(response).status(200).field("persona", "citizen").field("personId", person).field("expiresAt")
     expires_at = served.json()["expiresAt"]

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, expect, require
 from conformance.grant_data import GrantWorld, build_world, deadline_instant, municipality, programme_fixture, utc
 from conformance.http import RecordingClient, Response
 from conformance.listing import ids, walk
@@ -30,7 +30,7 @@ def _apply(world: GrantWorld, client: RecordingClient, period: str = "2026-sprin
 
 
 def _draft(ctx: CheckContext, world: GrantWorld, org: str = "a", amount: int = 500000) -> dict[str, Any]:
-    body: dict[str, Any] = expect(_apply(world, world.rep(ctx, org), amount=amount)).status(201).json()
+    body: dict[str, Any] = require(_apply(world, world.rep(ctx, org), amount=amount), "GRANT-002").status(201).json()
     return body
 
 
@@ -40,16 +40,23 @@ def _act(client: RecordingClient, application: dict[str, Any], action: str, body
 
 def _decided(ctx: CheckContext, world: GrantWorld, org: str, outcome: str, amount: int, requested: int) -> dict:
     application = _draft(ctx, world, org, requested)
-    expect(_act(world.rep(ctx, org), application, "submission")).status(200)
-    expect(_act(world.officer(ctx), application, "review")).status(200)
+    _reviewed(ctx, world, application, org)
     decision = {"outcome": outcome, "amount": amount, "motivation": "Enligt reglerna för bidraget."}
-    result: dict[str, Any] = expect(_act(world.officer(ctx), application, "decision", decision)).status(200).json()
+    decided = _act(world.officer(ctx), application, "decision", decision)
+    result: dict[str, Any] = require(decided, "GRANT-006").status(200).json()
     return result
+
+
+def _reviewed(ctx: CheckContext, world: GrantWorld, application: dict[str, Any], org: str = "a") -> None:
+    """Submit the application and start its review, on the way to what the check verifies."""
+    require(_act(world.rep(ctx, org), application, "submission"), "GRANT-003").status(200)
+    require(_act(world.officer(ctx), application, "review"), "GRANT-006").status(200)
 
 
 def _status(ctx: CheckContext, world: GrantWorld, application: dict[str, Any], status: str) -> None:
     response = world.officer(ctx).get(f"/grant-applications/{application['id']}")
-    expect(response).status(200).field("status", status)
+    require(response, "GRANT-005").status(200)  # the case officer reads it; its status is what is judged
+    expect(response).field("status", status)
 
 
 def _spring_clock(ctx: CheckContext) -> None:
@@ -240,7 +247,7 @@ def decisions_by_case_officers(ctx: CheckContext) -> None:
     world = build_world(ctx, 8, roles=("chair",))
     _spring_clock(ctx)
     application = _draft(ctx, world, amount=300000)
-    expect(_act(world.rep(ctx, "a"), application, "submission")).status(200)
+    require(_act(world.rep(ctx, "a"), application, "submission"), "GRANT-003").status(200)
     others = (
         world.officer(ctx, municipality(9)),
         ctx.as_persona("facility-administrator", municipalityCode=world.code),
@@ -308,8 +315,7 @@ def motivation_without_personnummer(ctx: CheckContext) -> None:
     world = build_world(ctx, 11, organisations=("a",), roles=("chair",))
     _spring_clock(ctx)
     application = _draft(ctx, world)
-    expect(_act(world.rep(ctx, "a"), application, "submission")).status(200)
-    expect(_act(world.officer(ctx), application, "review")).status(200)
+    _reviewed(ctx, world, application)
     number = world.numbers["a-chair"]
     for written in (number, f"{number[2:8]}-{number[8:]}"):
         decision = {"outcome": "approved", "amount": 500000, "motivation": f"Kontaktperson {written} har intygat."}

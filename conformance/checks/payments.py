@@ -13,7 +13,7 @@ from typing import Any
 from conformance import booking_data as bd
 from conformance.booking_data import Venue
 from conformance.context import CheckContext
-from conformance.expect import ensure, ensure_status, expect
+from conformance.expect import ensure, ensure_status, expect, require
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -53,7 +53,7 @@ def _confirmed(
     venue: Venue, client: RecordingClient, day: date, start: str, minutes: int, category: str = "private-person"
 ) -> dict[str, Any]:
     response = venue.book(client, *bd.slot(day, start, minutes), category, confirm=True)
-    body: dict[str, Any] = expect(response).status(201).field("status", "confirmed").json()
+    body: dict[str, Any] = require(response, "BOOK-002").status(201).field("status", "confirmed").json()
     return body
 
 
@@ -68,7 +68,8 @@ def _pay(ctx: CheckContext, client: RecordingClient, booking_ids: list[str], met
 @contextmanager
 def _provider(ctx: CheckContext, outcome: str) -> Iterator[None]:
     """The simulated provider answers `outcome` inside the block, and settles again after it."""
-    expect(ctx.anonymous.put("/test/payment-provider", json={"outcome": outcome})).status(200).field("outcome", outcome)
+    provider = ctx.anonymous.put("/test/payment-provider", json={"outcome": outcome})
+    require(provider, "TEST-010").status(200).field("outcome", outcome)
     try:
         yield
     finally:
@@ -112,7 +113,8 @@ def pay_bookings(ctx: CheckContext) -> None:
         actual=payment.get("status"),
     )
     expect(_pay(ctx, venue.citizen(), [second["id"]])).problem(409, "already-paid")
-    held = expect(venue.book(venue.citizen(), *bd.slot(day, "13:00", 60), "private-person")).status(201).json()
+    booked = venue.book(venue.citizen(), *bd.slot(day, "13:00", 60), "private-person")
+    held = require(booked, "BOOK-002").status(201).json()
     expect(_pay(ctx, venue.citizen(), [held["id"]])).problem(409, "invalid-state")
     others = _confirmed(venue, venue.citizen(1), day, "15:00", 60)
     expect(_pay(ctx, venue.citizen(), [others["id"]])).problem(422, "unknown-reference")

@@ -17,7 +17,7 @@ from typing import Any
 from conformance import booking_data as bd
 from conformance.booking_data import Venue, iso, local
 from conformance.context import CheckContext
-from conformance.expect import ensure, ensure_status, expect
+from conformance.expect import ensure, ensure_status, expect, require
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -126,16 +126,16 @@ def _contest(ctx: CheckContext) -> Contest:
         )
     ):
         ctx.test.set_clock(submitted + timedelta(minutes=i), frozen=True)
-        responses.append(
-            expect(_apply(ctx, client(), season, category, *slots)).status(201).field("status", "submitted").json()
-        )
+        applied = _apply(ctx, client(), season, category, *slots)
+        responses.append(require(applied, "SEAS-002").status(201).field("status", "submitted").json())
     ctx.test.set_clock(season.deadline + timedelta(days=5), frozen=True)
     allocation = expect(_allocate(ctx, season.venue.admin(), season)).status(201).json()
     return Contest(season, *responses, allocation)
 
 
 def _decision(client: RecordingClient, application: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = expect(client.get(f"/season-applications/{application['id']}")).status(200).json()
+    response = client.get(f"/season-applications/{application['id']}")
+    body: dict[str, Any] = require(response, "SEAS-005").status(200).json()  # its decision is what is judged
     return body
 
 
@@ -232,7 +232,9 @@ def allocated_bookings(ctx: CheckContext) -> None:
     wanted = sorted((iso(local(d, "18:00")), iso(local(d, "19:30"))) for d in season.dates(1))
     decision = _decision(season.rival.association(), contest.youth).get("decision", {})
     listed = [
-        b for b in walk(season.rival.association(), "/bookings") if b.get("id") in set(decision.get("bookingIds", []))
+        b
+        for b in walk(season.rival.association(), "/bookings", precondition="BOOK-009")
+        if b.get("id") in set(decision.get("bookingIds", []))
     ]
     served = sorted((b.get("start"), b.get("end")) for b in listed)
     ensure(
@@ -259,7 +261,7 @@ def allocated_bookings(ctx: CheckContext) -> None:
     thursdays = sorted(
         (iso(local(d, "17:00")), iso(local(d, "18:00"))) for d in season.dates(3) if d.isoformat() not in excluded
     )
-    mine = {b["id"]: b for b in walk(season.venue.association(), "/bookings")}
+    mine = {b["id"]: b for b in walk(season.venue.association(), "/bookings", precondition="BOOK-009")}
     got = sorted((mine[i]["start"], mine[i]["end"]) for i in partial.get("bookingIds", []) if i in mine)
     ensure(
         excluded and got == thursdays,

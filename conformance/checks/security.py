@@ -25,6 +25,7 @@ from conformance.context import CheckContext
 from conformance.expect import ensure, expect
 from conformance.forged_tokens import forgeries
 from conformance.http import RecordingClient, Response
+from conformance.listing import total_items
 from conformance.outcomes import CheckFailure
 from conformance.registry import check
 
@@ -121,14 +122,9 @@ def _facility_body(ctx: CheckContext, label: str) -> dict[str, Any]:
     return {"facilities": [facility]}
 
 
-def _facility_count(ctx: CheckContext) -> int:
-    count: int = expect(ctx.anonymous.get("/facilities", params={"limit": 1})).status(200).json()["totalItems"]
-    return count
-
-
 def _changed_nothing(ctx: CheckContext, response: Response, what: str) -> None:
     """CORE-025: after a refused request the sandbox (emptied by the check) still holds no facility."""
-    count = _facility_count(ctx)
+    count = total_items(ctx.anonymous, "/facilities", precondition="DISC-001")
     ensure(
         count == 0,
         f"{what} was refused with {response.status_code}, yet {count} facility was created",

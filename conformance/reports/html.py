@@ -51,6 +51,7 @@ def write_html(run: Run, report: dict[str, Any], path: Path) -> None:
         report=report,
         results=run.results,
         requirements=run.requirement_verdicts(),
+        root_causes=run.root_causes(),
         failures=[_failure_view(r, run.base_url) for r in run.results if r.status in ("failed", "error")],
         skipped=[r for r in run.results if r.status == "skipped"],
     )

@@ -45,6 +45,21 @@ def result_dict(result: Result, api_root: str) -> dict[str, Any]:
         "durationMs": round(result.duration_ms, 1),
         "failure": failure,
         "traceback": result.traceback,
+        "cause": _cause(result),
+    }
+
+
+def _cause(result: Result) -> dict[str, Any] | None:
+    """For an error: the request it needed on the way and the requirement of that operation."""
+    cause = result.cause
+    if cause is None:
+        return None
+    return {
+        "request": cause.request,
+        "operation": cause.operation,
+        "requirement": cause.requirement,
+        "status": cause.status,
+        "message": cause.message,
     }
 
 
@@ -92,6 +107,17 @@ def build_report(run: Run) -> dict[str, Any]:
         "fuzz": run.fuzz,
         "summary": run.summary(),
         "results": [result_dict(r, run.base_url) for r in run.results],
+        "rootCauses": [
+            {
+                "operation": c.operation,
+                "requirement": c.requirement,
+                "status": c.status,
+                "request": c.request,
+                "checks": list(c.checks),
+                "summary": c.line(),
+            }
+            for c in run.root_causes()
+        ],
         "requirements": [
             {
                 "id": v.id,
