@@ -36,7 +36,7 @@ _FAILED_CHECKS: dict[str, set[str]] = {}  # fault name -> ids of the checks that
 def _certify_with_fault(name: str, sqlite_url: str, report_dir: Path) -> tuple[int, dict[str, Any]]:
     """Certify the server running `name` with the checks of its requirements; the exit code and report."""
     fault = FAULTS[name]
-    with background_server(db=sqlite_url, fault=name) as url:
+    with background_server(db=sqlite_url, fault=name, classes=fault.classes) as url:
         # Fuzzing off: each fault must be caught by a check; the fuzz phase is tested on its own.
         code = run_certification(
             base_url=url,
