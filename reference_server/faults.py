@@ -337,6 +337,12 @@ _SETTLED = (
         ("discovery", "booking"),
     ),
     Fault(
+        "foreign-token-claims-refused",
+        ("TEST-005",),
+        "POST /test/tokens refuses claims that belong to another persona (a citizen's token with a "
+        "municipalityCode) with 400, so nobody can show that such claims grant nothing.",
+    ),
+    Fault(
         "unknown-municipality-filter-matches-nothing",
         ("DISC-011",),
         "GET /facilities and GET /organisations take any four digits for municipalityCode: a code that is no "

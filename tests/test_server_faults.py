@@ -352,6 +352,12 @@ def fixtures_of_unimplemented_classes_ignored(client: TestClient) -> None:
     assert create(client, seasons=[season])
 
 
+def foreign_token_claims_refused(client: TestClient) -> None:
+    ids = create(client, persons=[person("p")])
+    claims = {"persona": "citizen", "personId": ids["p"], "municipalityCode": "0180"}
+    assert_problem(client.post("/v1/test/tokens", json=claims), 400, "validation-error")
+
+
 def unknown_municipality_filter_matches_nothing(client: TestClient) -> None:
     create(client, facilities=[facility("f")])
     found = client.get("/v1/facilities", params={"municipalityCode": "9999"})
