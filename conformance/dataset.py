@@ -237,8 +237,19 @@ EXCEPTION_SHORT_MONDAY = datetime(2026, 12, 14, 13, 0, tzinfo=STOCKHOLM)
 ORDINARY_MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=STOCKHOLM)
 
 
+# Names that put a list "by name" (CORE-008) in a different order under each usual mistake: capitals before
+# small letters (code-point order), Ä before Å, å sorted as a, and names equal but for case not ordered by id.
+COLLATION_NAMES = (
+    "backa bollplan",
+    "Zinkens idrottsplats",
+    "ZINKENS IDROTTSPLATS",
+    "Åkersberga ishall",
+    "Ängsö simhall",
+)
+
+
 def special_facilities(label: str) -> list[dict[str, Any]]:
-    """Facilities built to tell right from wrong: DST, exceptions, taxonomy depth, å/ä/ö."""
+    """Facilities built to tell right from wrong: DST, exceptions, taxonomy depth, å/ä/ö, name order."""
     code, city, lat, lon = MUNICIPALITIES[3]
     base = {
         "municipalityCode": code,
@@ -280,4 +291,15 @@ def special_facilities(label: str) -> list[dict[str, Any]]:
             "openingHours": {"weekly": [], "exceptions": []},
             "units": [{"ref": f"{label}-futsal-unit", "name": "Plan 1", "activityTypes": ["futsal"]}],
         },
+        *(
+            {
+                **base,
+                "ref": f"{label}-name-{i}",
+                "name": name,
+                "position": {"latitude": lat + 0.001 * (i + 1), "longitude": lon - 0.01},
+                "openingHours": {"weekly": [], "exceptions": []},
+                "units": [{"ref": f"{label}-name-{i}-unit", "name": "Hall", "activityTypes": ["floorball"]}],
+            }
+            for i, name in enumerate(COLLATION_NAMES)
+        ),
     ]

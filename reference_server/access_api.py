@@ -38,7 +38,7 @@ def verify_access_code(call: Call) -> Response:
     with call.services.storage.read() as conn:
         candidates = access_codes.matching(conn, call.body["unitId"], call.body["code"])
     body: dict[str, object] = {"valid": False, "checkedAt": utc_text(now)}
-    valid = [c for c in candidates if access_codes.is_valid(c, now)]
+    valid = [c for c in candidates if access_codes.is_valid(c, now, call.settings)]
     if valid:
         body |= {"valid": True, "bookingId": valid[0].booking_id}
     elif not candidates:

@@ -88,7 +88,10 @@ def matching(conn: Connection, unit_id: str, code: str) -> list[AccessCode]:
     return _load(conn, sa.and_(access_codes.c.unit_id == unit_id, access_codes.c.code == code))
 
 
-def is_valid(code: AccessCode, now: datetime) -> bool:
+def is_valid(code: AccessCode, now: datetime, settings: Settings) -> bool:
+    """Within [validFrom, validUntil): half-open like every interval of the standard (ACC-002)."""
+    if settings.fault_active("door-code-valid-until-inclusive"):
+        return code.revoked_at is None and code.valid_from <= now <= code.valid_until
     return code.revoked_at is None and code.valid_from <= now < code.valid_until
 
 

@@ -23,8 +23,9 @@ from spec import dak
 from spec.identifiers import birth_date, legal_sex
 
 from . import problems
+from .bookings import require_persona
 from .grant_rules import age_group, evaluate
-from .grants import listable, load_programme, may_read, narrowed, require_grant_role
+from .grants import READERS, listable, load_programme, may_read, narrowed, require_grant_role
 from .organisations import load_organisation, mask
 from .pagination import page_response
 from .problems import FieldError
@@ -212,6 +213,8 @@ def _load(conn: Connection, report_id: str) -> Row[Any]:
 def _readable(call: Call, *, checked: bool = True) -> Row[Any]:
     identity = call.identity
     assert identity is not None  # the operation's security requires a token
+    if checked:  # a persona that reads no report is told so before any report is looked up (CORE-027)
+        require_persona(identity, READERS, "read attendance reports")
     with call.services.storage.read() as conn:
         row = _load(conn, call.path["reportId"])
     if checked and not may_read(identity, row.organisation_id, row.municipality_code, call.settings):

@@ -224,4 +224,22 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("SEAS-006",),
         "Season applications never look at their Idempotency-Key: a retried application is a second application.",
     ),
+    (
+        "other-organisations-cannot-book",
+        ("BOOK-006",),
+        "Only associations and companies have customer categories: a public body's or another organisation's "
+        "representative gets 422 customer-category-not-allowed for company too, so they cannot book at all.",
+    ),
+    (
+        "door-code-valid-until-inclusive",
+        ("ACC-002",),
+        "The door-lock check reads the validity window as closed: the code still opens the door at validUntil "
+        "itself, one instant after the window ends.",
+    ),
+    (
+        "registration-hidden-from-other-personas",
+        ("ACT-006",),
+        "GET and cancel of a registration look for the caller's own registration whoever the caller is: other "
+        "personas get 404, as if the registration did not exist, instead of 403.",
+    ),
 )

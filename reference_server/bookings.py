@@ -33,9 +33,12 @@ from .timestamps import STOCKHOLM, record_timestamp, utc_text
 BLOCKING = ("confirmed", "pending-approval")
 CUSTOMERS = ("citizen", "organisation-representative")
 READERS = (*CUSTOMERS, "facility-administrator")
+# BOOK-006: `company` is the category of companies and of every organisation that is no association.
 CATEGORIES_BY_ORGANISATION_TYPE = {
     "association": ("association-youth", "association-adult"),
     "company": ("company",),
+    "public-body": ("company",),
+    "other": ("company",),
 }
 
 
@@ -211,12 +214,14 @@ def visible_booking(conn: Connection, identity: Identity, booking_id: str, *, lo
     return row
 
 
-def customer_categories(conn: Connection, identity: Identity) -> tuple[str, ...]:
+def customer_categories(conn: Connection, identity: Identity, settings: Settings) -> tuple[str, ...]:
     if identity.persona == "citizen":
         return ("private-person",)
     kind = conn.execute(
         sa.select(organisations.c.type).where(organisations.c.id == identity.claim("organisationId"))
     ).scalar_one_or_none()
+    if kind in ("public-body", "other") and settings.fault_active("other-organisations-cannot-book"):
+        return ()  # only the two kinds of organisation the supplier's price list was written for
     return CATEGORIES_BY_ORGANISATION_TYPE.get(str(kind), ())
 
 
@@ -298,7 +303,7 @@ def insert_booking(
     place = load_place(conn, slot.unit_id, lock=not settings.fault_active("overlap-accepted-under-concurrency"))
     if place is None:
         raise unprocessable("unknown-reference", f"No unit with id {slot.unit_id}.")
-    allowed = customer_categories(conn, identity)
+    allowed = customer_categories(conn, identity, settings)
     if slot.customer_category not in allowed:
         fits = ", ".join(allowed) or "none"
         raise unprocessable(

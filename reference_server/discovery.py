@@ -25,8 +25,10 @@ from .routing import Call, Handler, json_response
 from .search import FacilityQuery, Hit, search_facilities, search_organisations
 from .settings import Settings
 from .timestamps import parse_instant
+from .validation import unknown_municipality_code
 
 STAFF_PERSONAS = ("facility-administrator", "case-officer")
+REPRESENTATIVE_READERS = (*STAFF_PERSONAS, "organisation-representative")
 
 
 def _activity_type_error(call: Call) -> FieldError | None:
@@ -39,6 +41,12 @@ def _activity_type_error(call: Call) -> FieldError | None:
     return None
 
 
+def _municipality_error(call: Call) -> FieldError | None:
+    if call.settings.fault_active("unknown-municipality-filter-matches-nothing"):
+        return None  # four digits are all the schema asks for; a code no municipality has matches nothing
+    return unknown_municipality_code(call.query)
+
+
 def list_activity_types(call: Call) -> Response:
     if call.settings.fault_active("activity-types-without-parent"):
         # A flat code list, as the supplier's own activity table has no hierarchy.
@@ -49,7 +57,7 @@ def list_activity_types(call: Call) -> Response:
 
 def _facility_query(call: Call) -> FacilityQuery:
     query = call.query
-    errors = [e for e in [_activity_type_error(call)] if e]
+    errors = [e for e in [_activity_type_error(call), _municipality_error(call)] if e]
     if "municipalityCode" not in query and call.settings.fault_active("facility-list-needs-municipality"):
         errors.append(FieldError("query", "a municipality must be chosen", name="municipalityCode"))
     near = None
@@ -137,9 +145,9 @@ def get_unit(call: Call) -> Response:
 
 
 def list_organisations(call: Call) -> Response:
-    error = _activity_type_error(call)
-    if error:
-        raise problems.validation_error([error])
+    errors = [e for e in [_activity_type_error(call), _municipality_error(call)] if e]
+    if errors:
+        raise problems.validation_error(errors)
     organisation_type = call.query.get("type")
     if call.settings.fault_active("organisation-type-filter-ignored"):
         organisation_type = None  # accepted by the schema, never passed on to the query
@@ -193,9 +201,20 @@ def _may_read_representatives(identity: Identity, organisation: Organisation, se
     return False
 
 
+def _persona_never_reads_representatives(identity: Identity | None, settings: Settings) -> bool:
+    """A citizen or a system client may read no organisation's representatives: known from the token alone,
+    so it is answered before the organisation is looked up (CORE-027) and tells nothing of which exist."""
+    looked_up_first = settings.fault_active("not-found-before-forbidden") or settings.fault_active(
+        "claims-grant-rights-regardless-of-persona"  # there the claims, read with the organisation, decide
+    )
+    return identity is not None and identity.persona not in REPRESENTATIVE_READERS and not looked_up_first
+
+
 def list_organisation_representatives(call: Call) -> Response:
     identity = call.identity
     organisation_id = call.path["organisationId"]
+    if _persona_never_reads_representatives(identity, call.settings):
+        raise problems.forbidden("Only facility administrators, case officers and representatives may read this.")
     with call.services.storage.read() as conn:
         organisation = load_organisation(conn, organisation_id)
         people = load_representatives(conn, organisation_id) if organisation else []

@@ -1,6 +1,6 @@
 """Facilities (anläggningar) and their bookable units: reading them from storage and their API form.
 
-Units are always ordered by name, then id, both embedded in a facility and in
+Units are always ordered by name (name_order.py), then id, both embedded in a facility and in
 GET /facilities/{id}/units, so the two views of the same units agree.
 """
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import opening_hours
+from .name_order import name_key
 from .rows import record
 from .settings import Settings
 from .storage import facilities, units
@@ -66,20 +67,22 @@ def load_facilities(
     rows = conn.execute(sa.select(facilities).where(*conditions)).all()
     chosen = sa.select(facilities.c.id).where(*conditions)
     by_facility: dict[str, list[Unit]] = {}
-    unit_rows = conn.execute(sa.select(units).where(units.c.facility_id.in_(chosen)).order_by(units.c.name, units.c.id))
+    unit_rows = conn.execute(sa.select(units).where(units.c.facility_id.in_(chosen)))
     for unit_row in unit_rows:
         by_facility.setdefault(unit_row.facility_id, []).append(record(Unit, unit_row))
-    return [record(Facility, row, units=tuple(by_facility.get(row.id, []))) for row in rows]
+    return [record(Facility, row, units=_ordered(by_facility.get(row.id, []))) for row in rows]
 
 
 def load_facility(conn: Connection, facility_id: str) -> Facility | None:
     row = conn.execute(sa.select(facilities).where(facilities.c.id == facility_id)).first()
     if row is None:
         return None
-    unit_rows = conn.execute(
-        sa.select(units).where(units.c.facility_id == facility_id).order_by(units.c.name, units.c.id)
-    )
-    return record(Facility, row, units=tuple(record(Unit, r) for r in unit_rows))
+    unit_rows = conn.execute(sa.select(units).where(units.c.facility_id == facility_id))
+    return record(Facility, row, units=_ordered([record(Unit, r) for r in unit_rows]))
+
+
+def _ordered(found: list[Unit]) -> tuple[Unit, ...]:
+    return tuple(sorted(found, key=lambda unit: (name_key(unit.name), unit.id)))
 
 
 def load_unit(conn: Connection, unit_id: str) -> Unit | None:

@@ -20,6 +20,9 @@ class Fault:
     name: str
     requirements: tuple[str, ...]
     description: str
+    # The optional classes the faulty server implements (None: every class), for a mistake that only
+    # shows on a product offering part of the standard.
+    classes: tuple[str, ...] | None = None
 
 
 _CATALOGUE = (
@@ -321,6 +324,59 @@ _CATALOGUE = (
     ),
 )
 
+# --- where the text was ambiguous until 1.2.0: one fault for each decision the harness now holds servers to
+_SETTLED = (
+    Fault(
+        "page-beyond-last-refused",
+        ("CORE-007",),
+        "A page beyond the last is taken for out of range and refused with 400, instead of 200 with no items "
+        "and the list's totals.",
+    ),
+    Fault(
+        "names-ordered-by-code-point",
+        ("CORE-008",),
+        "Facilities and organisations are ordered by name as plain strings (by code point): capitals before "
+        "small letters, Ä before Å, and equal names in any case not by id.",
+    ),
+    Fault(
+        "fixture-identifiers-unchecked",
+        ("TEST-003",),
+        "POST /test/fixtures takes any twelve digits for a personnummer and any ten for an organisationsnummer: "
+        "no date, no check digit.",
+    ),
+    Fault(
+        "opening-hours-past-midnight-accepted",
+        ("TEST-003",),
+        "POST /test/fixtures accepts opening hours whose closes is not later than opens, meant as past "
+        "midnight, instead of refusing them with 400.",
+    ),
+    Fault(
+        "fixtures-of-unimplemented-classes-ignored",
+        ("TEST-003",),
+        "A product offering only discovery and booking accepts grant programmes, seasons and activities in "
+        "POST /test/fixtures with 201, though it can never show them.",
+        ("discovery", "booking"),
+    ),
+    Fault(
+        "foreign-token-claims-refused",
+        ("TEST-005",),
+        "POST /test/tokens refuses claims that belong to another persona (a citizen's token with a "
+        "municipalityCode) with 400, so nobody can show that such claims grant nothing.",
+    ),
+    Fault(
+        "unknown-municipality-filter-matches-nothing",
+        ("DISC-011",),
+        "GET /facilities and GET /organisations take any four digits for municipalityCode: a code that is no "
+        "municipality's simply finds nothing instead of giving 400.",
+    ),
+    Fault(
+        "not-found-before-forbidden",
+        ("CORE-027",),
+        "The representatives of an organisation are looked up before the caller's persona is: a citizen or a "
+        "system client gets 404 for an unknown organisation and 403 for a known one, which tells them which exist.",
+    ),
+)
+
 FAULTS: dict[str, Fault] = {
-    fault.name: fault for fault in (*_CATALOGUE, *(Fault(*f) for f in (*BOOKING_FAULTS, *GRANT_FAULTS)))
+    fault.name: fault for fault in (*_CATALOGUE, *_SETTLED, *(Fault(*f) for f in (*BOOKING_FAULTS, *GRANT_FAULTS)))
 }

@@ -17,12 +17,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from spec.identifiers import organisation_number_error, personal_identity_number_error
+
 from . import booking_fixtures, grant_fixtures, opening_hours, problems, taxonomy
 from .problems import FieldError
 from .settings import Settings
 from .storage import DATA_TABLES, Storage, facilities, organisations, persons, representatives, units
 
 _PARENTS_FIRST = tuple(reversed(DATA_TABLES))
+# Fixture members that hold data of one optional conformance class: a server that does not implement
+# the class cannot create them as given (TEST-002), so they are refused (TEST-003).
+_CLASS_OF_MEMBER = {"seasons": "season-allocation", "grantProgrammes": "grants"}
+_CLASS_OF_UNIT_MEMBER = {"bookingTerms": "booking", "blockedPeriods": "booking", "activities": "activities"}
+
+
+def _holds(container: dict[str, Any], member: str) -> bool:
+    """Whether `member` is given with something in it (an empty list creates nothing)."""
+    return container.get(member) not in (None, [])
 
 
 @dataclass
@@ -77,9 +88,15 @@ class _Planner:
     def _stamped(self, row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "created_at": self.now, "updated_at": self.now}
 
+    def _identifier(self, entity: _Entity, error: str | None, pointer: str) -> None:
+        if error is not None and not self.settings.fault_active("fixture-identifiers-unchecked"):
+            entity.errors.append(FieldError("body", error, pointer=pointer))
+
     def person(self, data: dict[str, Any], pointer: str) -> _Entity:
         entity = _Entity()
         person_id = self._ref(entity, data["ref"], pointer)
+        number = data["personalIdentityNumber"]
+        self._identifier(entity, personal_identity_number_error(number), f"{pointer}/personalIdentityNumber")
         entity.rows.append(
             (
                 persons,
@@ -101,6 +118,8 @@ class _Planner:
         entity = _Entity()
         organisation_id = self._ref(entity, data["ref"], pointer)
         self._activity_types(entity, data.get("activityTypes", []), pointer)
+        number = data["organisationNumber"]
+        self._identifier(entity, organisation_number_error(number), f"{pointer}/organisationNumber")
         entity.rows.append(
             (
                 organisations,
@@ -148,7 +167,7 @@ class _Planner:
         self._activity_types(entity, data.get("activityTypes", []), pointer)
         entity.errors.extend(
             FieldError("body", detail, pointer=at)
-            for at, detail in opening_hours.input_errors(data["openingHours"], f"{pointer}/openingHours")
+            for at, detail in opening_hours.input_errors(data["openingHours"], f"{pointer}/openingHours", self.settings)
         )
         entity.rows.append(
             (
@@ -209,6 +228,26 @@ class _Planner:
         entity.errors.extend(errors)
         return entity
 
+    def unimplemented(self) -> _Entity:
+        """The members of classes this server does not implement, each an error naming it."""
+        entity = _Entity()
+        if self.settings.fault_active("fixtures-of-unimplemented-classes-ignored"):
+            return entity  # accepted, stored and never seen again
+        found = [(f"/{name}", cls) for name, cls in _CLASS_OF_MEMBER.items() if _holds(self.payload, name)]
+        for i, facility in enumerate(self.payload.get("facilities", [])):
+            for j, unit in enumerate(facility.get("units", [])):
+                found += [
+                    (f"/facilities/{i}/units/{j}/{name}", cls)
+                    for name, cls in _CLASS_OF_UNIT_MEMBER.items()
+                    if _holds(unit, name)
+                ]
+        entity.errors += [
+            FieldError("body", f"this server does not implement the conformance class {cls}", pointer=at)
+            for at, cls in found
+            if not self.settings.implements(cls)
+        ]
+        return entity
+
     def entities(self) -> list[_Entity]:
         """Persons first, so that every personRef can be resolved when organisations come."""
         planned = [self.person(p, f"/persons/{i}") for i, p in enumerate(self.payload.get("persons", []))]
@@ -226,7 +265,7 @@ class _Planner:
             self.grant_programme(g, f"/grantProgrammes/{i}")
             for i, g in enumerate(self.payload.get("grantProgrammes", []))
         ]
-        return planned
+        return [self.unimplemented(), *planned]
 
 
 def _insert(conn: Connection, entities: list[_Entity]) -> None:

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from starlette.responses import Response
 
-from spec.identifiers import municipality_code_error, personal_identity_numbers_in
+from spec.identifiers import personal_identity_numbers_in
 
 from . import problems
 from .auth import Identity
+from .bookings import require_persona
 from .grant_periods import application_period
+from .name_order import name_key
 from .organisations import load_organisation, load_representatives
 from .pagination import page_response
 from .problems import FieldError, Problem
@@ -38,8 +40,10 @@ from .storage import (
     organisations,
 )
 from .timestamps import record_timestamp, utc_text
+from .validation import unknown_municipality_code
 
 GRANT_ROLES = ("chair", "treasurer", "grant-contact")
+READERS = ("organisation-representative", "case-officer")  # of applications and attendance reports
 MAX_ATTACHMENT_BYTES = 512 * 1024
 WITHDRAWABLE = ("draft", "submitted", "under-review")
 
@@ -58,11 +62,9 @@ def narrowed(query: sa.Select[Any], call: Call, filters: dict[str, sa.ColumnElem
 
 
 def municipality_filter_error(call: Call) -> None:
-    code = call.query.get("municipalityCode")
-    if code is not None and not call.settings.fault_active("unknown-municipality-code-accepted"):
-        reason = municipality_code_error(code)
-        if reason:
-            raise problems.validation_error([FieldError("query", reason, name="municipalityCode")])
+    error = unknown_municipality_code(call.query)
+    if error is not None and not call.settings.fault_active("unknown-municipality-code-accepted"):
+        raise problems.validation_error([error])
 
 
 # --- programmes -----------------------------------------------------------------------------------
@@ -98,10 +100,9 @@ def list_grant_programmes(call: Call) -> Response:
     _programmes_readable(call)
     municipality_filter_error(call)
     g = grant_programmes
-    query = sa.select(g).order_by(g.c.name, g.c.id)
-    query = narrowed(query, call, {"municipalityCode": g.c.municipality_code, "kind": g.c.kind})
+    query = narrowed(sa.select(g), call, {"municipalityCode": g.c.municipality_code, "kind": g.c.kind})
     with call.services.storage.read() as conn:
-        rows = list(conn.execute(query))
+        rows = sorted(conn.execute(query), key=lambda r: (name_key(r.name), r.id))
     return page_response(call, rows, lambda r: programme_json(r, call))
 
 
@@ -321,8 +322,7 @@ def list_grant_applications(call: Call) -> Response:
 
 
 def get_grant_application(call: Call) -> Response:
-    identity = call.identity
-    assert identity is not None
+    identity = require_persona(call.identity, READERS, "read grant applications")
     with call.services.storage.read() as conn:
         row = _one(conn, call.path["applicationId"])
         if not may_read(identity, row.organisation_id, row.municipality_code, call.settings):
@@ -353,6 +353,8 @@ def _move(call: Call, allowed_from: tuple[str, ...], to: str, check: Check) -> R
 
 
 def submit_grant_application(call: Call) -> Response:
+    require_grant_role(call)
+
     def check(row: Row[Any], now: datetime) -> dict[str, Any]:
         require_grant_role(call, row.organisation_id)
         if row.status == "draft" and now > row.deadline and not call.settings.fault_active("deadline-not-enforced"):
@@ -369,6 +371,8 @@ def submit_grant_application(call: Call) -> Response:
 def withdraw_grant_application(call: Call) -> Response:
     allowed = WITHDRAWABLE + (("decided",) if call.settings.fault_active("withdraw-after-decision") else ())
 
+    require_grant_role(call)
+
     def check(row: Row[Any], now: datetime) -> None:
         require_grant_role(call, row.organisation_id)
 
@@ -376,6 +380,8 @@ def withdraw_grant_application(call: Call) -> Response:
 
 
 def start_grant_application_review(call: Call) -> Response:
+    require_persona(call.identity, ("case-officer",), "review grant applications")
+
     def check(row: Row[Any], now: datetime) -> None:
         _require_case_officer(call, row.municipality_code)
 
@@ -411,6 +417,8 @@ def _decision_errors(body: dict[str, Any], requested: int, call: Call) -> list[F
 
 
 def decide_grant_application(call: Call) -> Response:
+    require_persona(call.identity, ("case-officer",), "decide grant applications")
+
     def check(row: Row[Any], now: datetime) -> dict[str, Any]:
         _require_case_officer(call, row.municipality_code)
         if row.status == "under-review":
@@ -439,6 +447,7 @@ def add_grant_application_attachment(call: Call) -> Response:
             raise problems.body_error("/content", f"not base64: {exc}") from exc
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise problems.body_error("/content", f"{len(content)} bytes; at most {MAX_ATTACHMENT_BYTES} are allowed")
+    require_grant_role(call)
     now = call.now()
     with call.services.storage.write() as conn:
         row = _one(conn, call.path["applicationId"], lock=True)
@@ -623,8 +632,7 @@ def create_grant_payout(call: Call) -> Response:
 
 
 def get_grant_payout(call: Call) -> Response:
-    identity = call.identity
-    assert identity is not None
+    identity = require_persona(call.identity, ("case-officer",), "read payout batches")
     with call.services.storage.read() as conn:
         row = conn.execute(sa.select(grant_payouts).where(grant_payouts.c.id == call.path["payoutId"])).first()
     if row is None:

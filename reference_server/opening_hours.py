@@ -44,11 +44,17 @@ def is_open_at(hours: dict[str, Any], instant: datetime, settings: Settings) -> 
     return any(w["day"] == weekday and _covers(w["opens"], w["closes"], seconds, settings) for w in hours["weekly"])
 
 
-def input_errors(hours: dict[str, Any], pointer: str) -> list[tuple[str, str]]:
+def _reversed(opens: str, closes: str, settings: Settings) -> bool:
+    """Whether an entry closes at or before it opens: never allowed, since every entry lies within its own
+    date (hours past midnight are two entries). The faulty supplier took such an entry for 'past midnight'."""
+    return _minutes(opens) >= _minutes(closes) and not settings.fault_active("opening-hours-past-midnight-accepted")
+
+
+def input_errors(hours: dict[str, Any], pointer: str, settings: Settings) -> list[tuple[str, str]]:
     """What the schema cannot say about an OpeningHoursInput, as (JSON pointer, detail)."""
     errors: list[tuple[str, str]] = []
     for i, entry in enumerate(hours["weekly"]):
-        if _minutes(entry["opens"]) >= _minutes(entry["closes"]):
+        if _reversed(entry["opens"], entry["closes"], settings):
             errors.append(
                 (
                     f"{pointer}/weekly/{i}/closes",
@@ -72,7 +78,7 @@ def input_errors(hours: dict[str, Any], pointer: str) -> list[tuple[str, str]]:
         missing = [name for name in ("opens", "closes") if name not in exception]
         for name in missing:
             errors.append((f"{at}/{name}", f"{name} is required when closed is false"))
-        if not missing and _minutes(exception["opens"]) >= _minutes(exception["closes"]):
+        if not missing and _reversed(exception["opens"], exception["closes"], settings):
             errors.append(
                 (
                     f"{at}/closes",

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .name_order import name_key
 from .rows import record
 from .settings import Settings
 from .storage import organisations, persons, representatives
@@ -70,8 +71,8 @@ def load_representatives(conn: Connection, organisation_id: str) -> list[Represe
         .order_by(representatives.c.position)
     )
     found = [record(Representative, row, person_id=row.id) for row in conn.execute(query)]
-    # Sorted here, not in SQL, so that both databases order names the same way (by code point).
-    return sorted(found, key=lambda r: (r.family_name, r.given_name, r.person_id))
+    # Sorted here, not in SQL, so that both databases order names the same way (name_order.py).
+    return sorted(found, key=lambda r: (name_key(r.family_name), name_key(r.given_name), r.person_id))
 
 
 def person_exists(conn: Connection, person_id: str) -> bool:

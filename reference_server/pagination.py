@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from starlette.responses import Response
 
+from . import problems
 from .routing import Call, json_response
 from .settings import Settings
 
@@ -27,6 +28,10 @@ def page_body(
     if page > 1 and settings.fault_active("pagination-repeats-items"):
         start -= 1  # off by one: each page re-reads the previous page's last item
     total = len(items)
+    if page > 1 and start >= total and settings.fault_active("page-beyond-last-refused"):
+        raise problems.validation_error(
+            [problems.FieldError("query", f"page {page} is beyond the last page", name="page")]
+        )
     return {
         "items": [render(item) for item in items[start : start + size]],
         "page": page,

@@ -9,6 +9,7 @@ opening hours in Europe/Stockholm. All filters combine with AND.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +17,7 @@ import spec
 
 from . import opening_hours
 from .facilities import Facility
+from .name_order import code_point_key, name_key
 from .organisations import Organisation
 from .settings import Settings
 
@@ -83,6 +85,11 @@ def _offered_types(facility: Facility) -> set[str]:
     return offered
 
 
+def _by_name(settings: Settings) -> Callable[[str], tuple[float, ...]]:
+    # With the fault, names are compared as plain strings, as a default sort or an SQL ORDER BY does.
+    return code_point_key if settings.fault_active("names-ordered-by-code-point") else name_key
+
+
 def search_facilities(candidates: list[Facility], query: FacilityQuery, settings: Settings) -> list[Hit]:
     """The matching facilities in the order of the listing: by distance with `near`, else by name; then id."""
     hits: list[Hit] = []
@@ -109,7 +116,8 @@ def search_facilities(candidates: list[Facility], query: FacilityQuery, settings
     if query.near is not None:
         hits.sort(key=lambda h: (h.distance_m, h.facility.id))
     else:
-        hits.sort(key=lambda h: (h.facility.name, h.facility.id))
+        key = _by_name(settings)
+        hits.sort(key=lambda h: (key(h.facility.name), h.facility.id))
     return hits
 
 
@@ -123,4 +131,5 @@ def search_organisations(
         for o in candidates
         if (wanted is None or wanted & set(o.activity_types)) and (q is None or _text_matches(q, [o.name], settings))
     ]
-    return sorted(found, key=lambda o: (o.name, o.id))
+    key = _by_name(settings)
+    return sorted(found, key=lambda o: (key(o.name), o.id))

@@ -32,6 +32,7 @@ from .routing import Call, Handler, json_response
 from .settings import Settings
 from .storage import bookings, season_applications, seasons
 from .timestamps import record_timestamp, utc_text
+from .validation import unknown_municipality_code
 
 STANDARD_TIME = timezone(timedelta(hours=1))
 
@@ -70,6 +71,9 @@ def _season(conn: Connection, season_id: str, *, lock: bool = False) -> Row[Any]
 
 
 def list_seasons(call: Call) -> Response:
+    error = unknown_municipality_code(call.query)
+    if error is not None:
+        raise problems.validation_error([error])
     conditions = []
     if "municipalityCode" in call.query:
         conditions.append(seasons.c.municipality_code == call.query["municipalityCode"])

@@ -91,6 +91,13 @@ def _token_claim_errors(call: Call) -> list[FieldError]:
         for name in required
         if name not in body
     ]
+    if call.settings.fault_active("foreign-token-claims-refused"):
+        # Tidy-minded: a claim the persona does not use is taken for a mistake, not carried (TEST-005).
+        errors += [
+            FieldError("body", f"not a claim of persona {persona}", pointer=f"/{name}")
+            for name in IDENTITY_CLAIMS
+            if name in body and name not in REQUIRED_CLAIMS[persona]
+        ]
     if errors:
         return errors
     with call.services.storage.read() as conn:

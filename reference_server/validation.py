@@ -19,6 +19,7 @@ from jsonschema_rs import ValidationErrorKind
 from starlette.datastructures import Headers, QueryParams
 
 import spec
+from spec.identifiers import municipality_code_error
 
 from . import problems
 from .problems import FieldError
@@ -36,6 +37,14 @@ class ValidatedRequest:
     body: Any
     # Only under the fault refused-body-still-applied: the 415 the handler's answer is replaced with.
     late_refusal: problems.Problem | None = None
+
+
+def unknown_municipality_code(query: Mapping[str, Any]) -> FieldError | None:
+    """The `municipalityCode` filter's schema asks for four digits; whether they are one of the 290
+    kommunkoder is a list the schema does not carry, so it is checked here."""
+    code = query.get("municipalityCode")
+    reason = None if code is None else municipality_code_error(code)
+    return None if reason is None else FieldError("query", reason, name="municipalityCode")
 
 
 def _schema_type(schema: dict[str, Any], release: spec.Release) -> str | None:

@@ -22,6 +22,7 @@ __all__ = [
     "door_code_ignores_margin",
     "door_code_valid_after_cancellation",
     "dst_fold_second_occurrence",
+    "door_code_valid_until_inclusive",
     "dst_slot_shifted",
     "duplicate_registration_accepted",
     "expired_hold_still_blocks",
@@ -33,6 +34,7 @@ __all__ = [
     "my_bookings_lists_all",
     "other_customer_payment_readable",
     "other_organisation_booking_readable",
+    "other_organisations_cannot_book",
     "other_person_registration_readable",
     "overlap_accepted_under_concurrency",
     "overlap_check_misses_earlier_start",
@@ -41,6 +43,7 @@ __all__ = [
     "price_rounds_down",
     "refund_ignores_cancellation_fee",
     "refund_larger_than_payment",
+    "registration_hidden_from_other_personas",
     "registration_idempotency_ignored",
     "season_allocation_any_municipality",
     "season_allocation_ignores_priority",
@@ -278,6 +281,13 @@ def door_code_ignores_margin(client: TestClient) -> None:
     assert _opens(venue, code)
 
 
+def door_code_valid_until_inclusive(client: TestClient) -> None:
+    venue = Venue(client, {"accessMarginMinutes": 15})
+    _, code = _code(venue)
+    venue.at(code["validUntil"])  # the first instant after [validFrom, validUntil)
+    assert _opens(venue, code)
+
+
 def door_code_for_held_bookings(client: TestClient) -> None:
     venue = Venue(client)
     held = venue.book(venue.as_citizen(), f"{DAY}T17:00:00Z", f"{DAY}T18:00:00Z").json()
@@ -438,6 +448,13 @@ def other_person_registration_readable(client: TestClient) -> None:
     assert client.get(f"/v1/registrations/{mine['id']}", headers=venue.as_citizen(1)).status_code == 200
 
 
+def registration_hidden_from_other_personas(client: TestClient) -> None:
+    venue, activity = _activity(client, 3)
+    mine = _register(venue, venue.as_citizen(0), activity, "a").json()
+    admin = bearer(token(client, "facility-administrator", municipalityCode="0180"))
+    assert client.get(f"/v1/registrations/{mine['id']}", headers=admin).status_code == 404
+
+
 def activities_to_date_exclusive(client: TestClient) -> None:
     venue, _ = _activity(client, 3)
     found = client.get("/v1/activities", params={"unitId": venue.unit, "from": DAY, "to": DAY}).json()["items"]
@@ -541,3 +558,20 @@ def season_application_idempotency_ignored(client: TestClient) -> None:
     first = _apply_for(venue, season_id, rep, "association-youth", "a").json()
     again = _apply_for(venue, season_id, rep, "association-youth", "a").json()
     assert again["id"] != first["id"]
+
+
+def other_organisations_cannot_book(client: TestClient) -> None:
+    """A public body books as company (BOOK-006); with the fault it has no category at all."""
+    venue = Venue(client, {"prices": [{"customerCategory": "company", "pricePerHourOre": 50000}]})
+    ids = create(
+        client,
+        persons=[person("pb", "198502022380")],
+        organisations=[
+            organisation("region", type="public-body", representatives=[{"personRef": "pb", "role": "chair"}])
+        ],
+    )
+    region = bearer(
+        token(client, "organisation-representative", personId=ids["pb"], organisationId=ids["region"], role="chair")
+    )
+    refused = venue.book(region, f"{DAY}T10:00:00Z", f"{DAY}T11:00:00Z", "company")
+    assert refused.status_code == 422 and refused.json()["type"] == "urn:bob:problem:customer-category-not-allowed"

@@ -275,7 +275,7 @@ def decision_amount_unchecked(client: TestClient) -> None:
 def register_leaks_personnummer(client: TestClient) -> None:
     ids = gs.setup(client)
     _decide(client, ids)
-    assert "198004120007" in client.get("/v1/grant-decisions").text
+    assert "198004120005" in client.get("/v1/grant-decisions").text
 
 
 def payout_exported_twice(client: TestClient) -> None:

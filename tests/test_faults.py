@@ -43,7 +43,7 @@ def _certify_with_fault(name: str, sqlite_url: str, report_dir: Path) -> dict[in
     code and report of each run."""
     fault = FAULTS[name]
     runs: dict[int, tuple[int, dict[str, Any]]] = {}
-    with background_server(db=sqlite_url, fault=name) as url:
+    with background_server(db=sqlite_url, fault=name, classes=fault.classes) as url:
         for seed in SEEDS:
             folder = report_dir / f"seed-{seed}"
             # Fuzzing off: each fault must be caught by a check; the fuzz phase is tested on its own.

@@ -141,6 +141,7 @@ def test_invalid_query_parameters_are_all_named(client: TestClient) -> None:
         ({"openAt": "2026-12-01T18:30:00"}, "openAt"),  # no offset
         ({"openAt": "tomorrow"}, "openAt"),
         ({"activityType": "quidditch"}, "activityType"),
+        ({"municipalityCode": "9999"}, "municipalityCode"),  # four digits, but no municipality's
         ({"activityType": "Not An Id"}, "activityType"),
         ({"accessibility": ["lift", "teleporter"]}, "accessibility"),
         ({"ownership": "borrowed"}, "ownership"),
@@ -151,6 +152,13 @@ def test_invalid_query_parameters_are_all_named(client: TestClient) -> None:
 def test_each_invalid_search_parameter_gives_400_naming_it(client: TestClient, params: dict, name: str) -> None:
     problem = assert_problem(client.get("/v1/facilities", params=params), 400, "validation-error")
     assert error_names(problem) == {name}
+
+
+@pytest.mark.parametrize("path", ["/v1/organisations", "/v1/seasons", "/v1/grant-programmes", "/v1/grant-decisions"])
+def test_every_municipality_filter_takes_only_the_290_codes(client: TestClient, path: str) -> None:
+    problem = assert_problem(client.get(path, params={"municipalityCode": "9999"}), 400, "validation-error")
+    assert error_names(problem) == {"municipalityCode"}
+    assert client.get(path, params={"municipalityCode": "2584"}).status_code == 200
 
 
 def test_unknown_query_parameters_are_ignored(client: TestClient) -> None:
@@ -261,7 +269,7 @@ def test_every_response_matches_its_documented_schema(client: TestClient) -> Non
         client,
         facilities=[facility("f", units=[{"ref": "u", "name": "Hall A"}])],
         organisations=[
-            {"ref": "o", "name": "O", "organisationNumber": "8020001234", "type": "company", "municipalityCode": "0180"}
+            {"ref": "o", "name": "O", "organisationNumber": "8020001239", "type": "company", "municipalityCode": "0180"}
         ],
     )
     paths = {

@@ -12,12 +12,15 @@ import pytest
 from test_server_support import (
     TestClient,
     assert_problem,
+    bearer,
     client_for,
     create,
     error_names,
     facility,
     organisation,
+    person,
     sqlite_url,
+    token,
 )
 
 EARTH_RADIUS_M = 6371008.8
@@ -106,7 +109,8 @@ def test_a_facility_comes_back_exactly_as_registered(client: TestClient) -> None
 
 
 def test_facilities_are_ordered_by_name_then_id(client: TestClient) -> None:
-    create(
+    """Swedish alphabetical order ignoring case (CORE-008): å, ä, ö after z, names equal but for case by id."""
+    ids = create(
         client,
         facilities=[
             facility("1", "Beta"),
@@ -114,11 +118,17 @@ def test_facilities_are_ordered_by_name_then_id(client: TestClient) -> None:
             facility("3", "Beta"),
             facility("4", "Älvsjö"),
             facility("5", "alfa"),
+            facility("6", "Åby"),
+            facility("7", "zeta"),
+            facility("8", "Öbo"),
+            facility("9", "Émile"),
         ],
     )
     items = client.get("/v1/facilities").json()["items"]
-    assert [(i["name"], i["id"]) for i in items] == sorted((i["name"], i["id"]) for i in items)
-    assert [i["name"] for i in items] == ["Alfa", "Beta", "Beta", "alfa", "Älvsjö"]  # code-point order
+    alfa = sorted([(ids["2"], "Alfa"), (ids["5"], "alfa")])
+    beta = sorted([(ids["1"], "Beta"), (ids["3"], "Beta")])
+    assert [(i["id"], i["name"]) for i in items[:4]] == [*alfa, *beta]
+    assert [i["name"] for i in items[4:]] == ["zeta", "Åby", "Älvsjö", "Öbo", "Émile"]
 
 
 def test_pages_of_facilities_cover_every_item_once(client: TestClient) -> None:
@@ -350,7 +360,7 @@ def test_organisations_registry_filters(client: TestClient) -> None:
     assert _names(client.get("/v1/organisations", params={"q": "SIMSÄLL"})) == ["Göteborgs Simsällskap"]
     one = client.get(f"/v1/organisations/{ids['c']}").json()
     assert one["email"] == "kansli@example.org" and one["website"] == "https://example.org"
-    assert one["organisationNumber"] == "8020001234" and one["activityTypes"] == ["swimming-lessons"]
+    assert one["organisationNumber"] == "8020001239" and one["activityTypes"] == ["swimming-lessons"]
     problem = assert_problem(
         client.get("/v1/organisations", params={"activityType": "quidditch"}), 400, "validation-error"
     )
@@ -380,3 +390,14 @@ def test_min_capacity_needs_one_unit_large_enough(client: TestClient) -> None:
     assert names(1) == ["Two halls"]  # a unit without a capacity never matches
     problem = client.get("/v1/facilities", params={"minCapacity": 0})
     assert problem.status_code == 400 and "minCapacity" in problem.text
+
+
+def test_representatives_refuse_personas_that_never_read_them_before_looking_up(client: TestClient) -> None:
+    """A citizen or a system client gets 403 whether the organisation exists or not (CORE-027); staff who may
+    read representatives learn that an unknown organisation does not exist (404)."""
+    ids = create(client, persons=[person("p")])
+    unknown = "/v1/organisations/00000000-0000-4000-8000-000000000000/representatives"
+    for persona, claims in (("citizen", {"personId": ids["p"]}), ("system-client", {"clientId": "x", "scopes": []})):
+        assert_problem(client.get(unknown, headers=bearer(token(client, persona, **claims))), 403, "forbidden")
+    officer = bearer(token(client, "case-officer", municipalityCode="0180"))
+    assert_problem(client.get(unknown, headers=officer), 404, "not-found")

@@ -67,7 +67,7 @@ def client_for(db: str, **settings: Any) -> Iterator[TestClient]:
         yield client
 
 
-def person(ref: str, pnr: str = "198004120007", given: str = "Åsa", family: str = "Öberg") -> dict[str, Any]:
+def person(ref: str, pnr: str = "198004120005", given: str = "Åsa", family: str = "Öberg") -> dict[str, Any]:
     return {
         "ref": ref,
         "personalIdentityNumber": pnr,
@@ -82,7 +82,7 @@ def organisation(ref: str, code: str = "0180", **extra: Any) -> dict[str, Any]:
     return {
         "ref": ref,
         "name": f"Förening {ref}",
-        "organisationNumber": "8020001234",
+        "organisationNumber": "8020001239",
         "type": "association",
         "municipalityCode": code,
         "activityTypes": ["floorball"],

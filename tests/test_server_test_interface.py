@@ -112,6 +112,11 @@ def _with(path: list[Any], value: Any) -> dict[str, Any]:
         ),
         (_with(["facilities", 0, "municipalityCode"], "180"), {"/facilities/0/municipalityCode"}),
         (_with(["persons", 0, "personalIdentityNumber"], "19800412-0007"), {"/persons/0/personalIdentityNumber"}),
+        # Valid identifiers only (TEST-003): a check digit that is wrong, a date that does not exist.
+        (_with(["persons", 0, "personalIdentityNumber"], "198004120007"), {"/persons/0/personalIdentityNumber"}),
+        (_with(["persons", 0, "personalIdentityNumber"], "198002300005"), {"/persons/0/personalIdentityNumber"}),
+        (_with(["organisations", 0, "organisationNumber"], "8020001234"), {"/organisations/0/organisationNumber"}),
+        (_with(["organisations", 0, "organisationNumber"], "8012345674"), {"/organisations/0/organisationNumber"}),
     ],
 )
 def test_an_invalid_fixture_request_creates_nothing(client: TestClient, body: dict, pointers: set[str]) -> None:
@@ -172,3 +177,42 @@ def test_clock_setting_is_validated(client: TestClient) -> None:
         client.put("/v1/test/clock", json={"now": "2026-01-01T00:00:00Z", "speed": 2}), 400, "validation-error"
     )
     assert error_names(problem) == {"/speed"}
+
+
+def test_a_samordningsnummer_is_a_valid_personal_identity_number(client: TestClient) -> None:
+    assert create(client, persons=[person("s", "198004720002")])  # born on the 12th: day 12 + 60
+
+
+def test_data_of_a_class_the_server_does_not_implement_is_refused(tmp_path: Path) -> None:
+    """A product with only discovery and booking cannot show seasons, grant programmes or activities, so a
+    fixture request holding them is refused with 400 naming each, and creates nothing (TEST-003)."""
+    unit = {
+        "ref": "u",
+        "name": "Hall",
+        "bookingTerms": {"holdMinutes": 10},
+        "activities": [
+            {
+                "ref": "a",
+                "name": "Simskola",
+                "activityType": "swimming-lessons",
+                "start": "2026-12-01T16:00:00Z",
+                "end": "2026-12-01T17:00:00Z",
+                "capacity": 8,
+            }
+        ],
+    }
+    season = {
+        "ref": "s",
+        "municipalityCode": "0180",
+        "name": "Hösttermin",
+        "startDate": "2026-08-24",
+        "endDate": "2026-12-13",
+        "applicationDeadline": "2026-05-31T21:59:59Z",
+    }
+    body = {"facilities": [facility("f", units=[unit])], "seasons": [season]}
+    with client_for(sqlite_url(tmp_path), classes=("discovery", "booking")) as client:
+        problem = assert_problem(client.post("/v1/test/fixtures", json=body), 400, "validation-error")
+        assert error_names(problem) == {"/seasons", "/facilities/0/units/0/activities"}
+        assert _counts(client) == (0, 0)
+        unit.pop("activities")
+        assert create(client, facilities=[facility("f", units=[unit])], seasons=[])

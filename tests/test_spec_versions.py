@@ -161,9 +161,10 @@ def test_a_product_of_1_0_0_passes_certification_against_1_0_0(
     assert code == 0, not_passed
     assert report["specVersion"] == "1.0.0" and report["specDigest"] == spec.digest(R100)
     assert report["specDraft"] is False and "--spec-version 1.0.0" in report["rerun"]
-    # The check of DISC-015 is not run: 1.0.0 does not have that requirement.
+    # The checks of DISC-015 (1.1.0) and CORE-027 (1.3.0) are not run: 1.0.0 does not have those requirements.
     assert not_passed == {
-        "discovery.filter-capacity": ("skipped", [], "not applicable: DISC-015 is not part of BoB 1.0.0")
+        "discovery.filter-capacity": ("skipped", [], "not applicable: DISC-015 is not part of BoB 1.0.0"),
+        "core.error-precedence": ("skipped", [], "not applicable: CORE-027 is not part of BoB 1.0.0"),
     }
     assert {req for r in report["results"] for req in r["requirements"]} <= spec.requirement_ids(R100)
     assert {v["id"] for v in report["requirements"]} <= spec.requirement_ids(R100)

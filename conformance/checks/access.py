@@ -49,7 +49,8 @@ def _code(venue: Venue, booking: dict[str, Any]) -> dict[str, Any]:
 def code_for_confirmed_bookings(ctx: CheckContext) -> None:
     now = bd.frozen_now(ctx)
     venue = bd.build_venue(ctx)
-    slot = bd.slot(bd.future_day(ctx, now), "18:00", 60)
+    day = bd.future_day(ctx, now)
+    slot = bd.slot(day, "18:00", 60)
     held = require(venue.book(venue.association(), *slot, "association-youth"), "BOOK-002").status(201).json()
     path = f"/bookings/{held['id']}/access-code"
     expect(venue.association().get(path)).problem(409, "invalid-state")
@@ -68,6 +69,10 @@ def code_for_confirmed_bookings(ctx: CheckContext) -> None:
     expect(venue.admin().get(path)).status(200).field("code", code["code"])
     for who, client in (("a citizen", venue.citizen()), ("another municipality", venue.admin("1480"))):
         ensure_status(client.get(path), 404, f"{who} could ask for another customer's door code")
+    # Cancelled before it was ever confirmed: it never had a code, so none to show as revoked either.
+    never = expect(venue.book(venue.citizen(), *bd.slot(day, "10:00", 60), "private-person")).status(201).json()
+    expect(venue.citizen().post(f"/bookings/{never['id']}/cancel")).status(200).field("status", "cancelled")
+    expect(venue.citizen().get(f"/bookings/{never['id']}/access-code")).problem(409, "invalid-state")
 
 
 @check(

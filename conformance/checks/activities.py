@@ -231,6 +231,12 @@ def authorisation(ctx: CheckContext) -> None:
         response = venue.citizen(1).request(method, f"/registrations/{mine['id']}{suffix}")
         message = f"another citizen: {method} on the registration gave {response.status_code}"
         ensure_status(response, 404, message).problem(404, "not-found")
+        # Other personas never have registrations: 403, not the 404 meant for other citizens.
+        others = (("an organisation representative", venue.association()), ("an administrator", venue.admin()))
+        for who, client in others:
+            response = client.request(method, f"/registrations/{mine['id']}{suffix}")
+            message = f"{who}: {method} on a citizen's registration gave {response.status_code}"
+            ensure_status(response, 403, message).problem(403, "forbidden")
     ensure(
         walk(venue.citizen(1), "/registrations") == [],
         "another citizen lists the registration",

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from conformance import booking_data as bd
+from conformance import dataset
 from conformance.booking_data import Interval, Venue, iso, local
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
@@ -411,6 +412,55 @@ def price_by_category(ctx: CheckContext) -> None:
     ):
         response = venue.book(client, *bd.slot(day, "16:00", 60), category)
         ensure_status(response, 422, f"{what} was not refused with 422").problem(422, "customer-category-not-allowed")
+    _public_body_books_as_company(ctx, day)
+
+
+def _public_body_books_as_company(ctx: CheckContext, day: date) -> None:
+    """Companies, public bodies and other organisations share the category company (BOOK-006)."""
+    rng = ctx.random
+    per_hour, minutes = rng.randint(200, 900) * 100 + 57, rng.choice((40, 85))
+    kind = rng.choice(("public-body", "other"))
+    venue = bd.build_venue(ctx, terms={"prices": [{"customerCategory": "company", "pricePerHourOre": per_hour}]})
+    label = f"pb{rng.getrandbits(24):06x}"
+    ids = ctx.test.fixtures(
+        {
+            "persons": [
+                {
+                    "ref": f"{label}-rep",
+                    "personalIdentityNumber": dataset.personnummer(rng),
+                    "givenName": "Maria",
+                    "familyName": "Ek",
+                }
+            ],
+            "organisations": [
+                {
+                    "ref": f"{label}-org",
+                    "name": f"Region {label}",
+                    "organisationNumber": bd.company_number(rng),
+                    "type": kind,
+                    "municipalityCode": venue.municipality_code,
+                    "representatives": [{"personRef": f"{label}-rep", "role": "chair"}],
+                }
+            ],
+        }
+    )
+    client = ctx.as_persona(
+        "organisation-representative", personId=ids[f"{label}-rep"], organisationId=ids[f"{label}-org"], role="chair"
+    )
+    response = venue.book(client, *bd.slot(day, "09:00", minutes), "company")
+    ensure_status(response, 201, f"an organisation of type {kind} could not book as company")
+    wanted = {"amountOre": bd.price(per_hour, minutes), "currency": "SEK"}
+    ensure(
+        response.json().get("price") == wanted,
+        f"{minutes} minutes as company at {per_hour} öre/h is priced wrong for an organisation of type {kind}",
+        expected=wanted,
+        actual=response.json().get("price"),
+        response=response,
+    )
+    refused = venue.book(client, *bd.slot(day, "12:00", 60), "association-adult")
+    ensure_status(refused, 422, f"an organisation of type {kind} booked as an association").problem(
+        422, "customer-category-not-allowed"
+    )
 
 
 @check(

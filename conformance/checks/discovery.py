@@ -13,6 +13,7 @@ from typing import Any
 
 import spec
 from conformance import dataset
+from conformance.collation import swedish_key
 from conformance.context import CheckContext
 from conformance.dataset import DiscoveryData
 from conformance.expect import ensure, expect, require
@@ -98,6 +99,19 @@ def list_facilities(ctx: CheckContext) -> None:
     )
 
 
+def _ordered_by_name(listed: Listing, names: dict[str, str], what: str) -> None:
+    """CORE-008: "by name, then id" in Swedish alphabetical order ignoring case, by the registered names."""
+    served = ids(listed)
+    wanted = sorted(served, key=lambda i: (swedish_key(names.get(i, "")), i))
+    ensure(
+        served == wanted,
+        f"{what} is not ordered by name (Swedish alphabetical order, ignoring case), then id",
+        expected=[f"{names.get(i)} ({i})" for i in wanted],
+        actual=[f"{names.get(i)} ({i})" for i in served],
+        response=listed.responses[0] if listed.responses else None,
+    )
+
+
 @check(
     "pages-each-once",
     "Walking the pages of GET /facilities yields each facility exactly once, in the same order every time",
@@ -106,8 +120,8 @@ def list_facilities(ctx: CheckContext) -> None:
 def pages_each_once(ctx: CheckContext) -> None:
     data = _data(ctx)
     total_items(ctx.anonymous, "/facilities", precondition="DISC-001")  # the list answers at all
-    first = ids(walk(ctx.anonymous, "/facilities", limit=7))
-    second = ids(walk(ctx.anonymous, "/facilities", limit=7))
+    listed = walk(ctx.anonymous, "/facilities", limit=7)
+    first, second = ids(listed), ids(walk(ctx.anonymous, "/facilities", limit=7))
     ensure(
         len(first) == len(set(first)), "walking the pages yields a facility twice", expected="each once", actual=first
     )
@@ -118,6 +132,7 @@ def pages_each_once(ctx: CheckContext) -> None:
         actual=sorted(first),
     )
     ensure(first == second, "two walks over the same list give different orders", expected=first, actual=second)
+    _ordered_by_name(listed, {data.ids[f["ref"]]: f["name"] for f in data.facilities}, "GET /facilities")
 
 
 @check(
@@ -149,8 +164,11 @@ def pagination_defaults(ctx: CheckContext) -> None:
         actual=len(response.json()["items"]),
         response=response,
     )
+    # A page beyond the last is not out of range: empty, with the list's real totals (CORE-007).
     beyond = ctx.anonymous.get("/facilities", params={"page": 99})
-    expect(beyond).status(200).field("items", []).field("totalItems", total)
+    expect(beyond).status(200).field("items", []).field("page", 99).field("totalItems", total).field(
+        "totalPages", math.ceil(total / 20)
+    )
     for name, value in (("limit", 0), ("limit", 101), ("page", 0)):
         expect(ctx.anonymous.get("/facilities", params={name: value})).problem(
             status=400, type_suffix="validation-error"
@@ -181,6 +199,8 @@ def invalid_search_parameters(ctx: CheckContext) -> None:
         ("near", {"near": "95.1,18.06"}),
         ("radius", {"radius": 1000}),
         ("municipalityCode", {"municipalityCode": "180"}),
+        ("municipalityCode", {"municipalityCode": "9999"}),  # four digits, but no municipality's
+        ("near", {"near": "59.33,181.5"}),
         ("openAt", {"openAt": "tomorrow evening"}),
         ("activityType", {"activityType": "quidditch"}),
         ("accessibility", {"accessibility": "teleporter"}),
@@ -362,7 +382,12 @@ def filter_near_radius(ctx: CheckContext) -> None:
         for i in items
         if abs(i["distanceMeters"] - distances[i["id"]]) > max(5.0, 0.005 * distances[i["id"]])
     ]
-    ensure(not wrong, "distanceMeters is off", expected="great-circle distance within 0.5 %", actual=wrong)
+    ensure(
+        not wrong,
+        "distanceMeters is off",
+        expected="the haversine distance on a sphere of 6 371 008.8 m, within 0.5 % or 5 m",
+        actual=wrong,
+    )
     ensure(got == sorted(got), "results are not ordered by distance", expected=sorted(got), actual=got)
 
 
@@ -509,8 +534,8 @@ def activity_types(ctx: CheckContext) -> None:
 
 @check(
     "organisations-registry",
-    "The organisations registry is readable and filterable anonymously",
-    requirements=["DISC-013"],
+    "The organisations registry is readable and filterable anonymously, ordered by name",
+    requirements=["DISC-013", "CORE-008"],
 )
 def organisations_registry(ctx: CheckContext) -> None:
     data = _data(ctx)
@@ -527,6 +552,8 @@ def organisations_registry(ctx: CheckContext) -> None:
         )
 
     expect_orgs({}, lambda o: True, "no filter")
+    names = {data.ids[o["ref"]]: o["name"] for o in orgs}
+    _ordered_by_name(walk(ctx.anonymous, "/organisations", limit=4), names, "GET /organisations")
     code = ctx.random.choice(orgs)["municipalityCode"]
     expect_orgs({"municipalityCode": code}, lambda o: o["municipalityCode"] == code, f"municipalityCode={code}")
     expect_orgs({"type": "company"}, lambda o: o["type"] == "company", "type=company")

@@ -254,3 +254,79 @@ def unicode_text(ctx: CheckContext) -> None:
         actual=unit_names,
         response=response,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Which error wins when several apply (CORE-027)
+
+# Per class, one operation on a resource of the path: a persona that may never perform it, and one
+# that may but finds nothing under an unknown id.
+_PRECEDENCE_PROBES: tuple[tuple[str, str, str, str], ...] = (
+    ("discovery", "/organisations/{id}/representatives", "citizen", "case-officer"),
+    ("booking", "/bookings/{id}", "case-officer", "citizen"),
+    ("access", "/bookings/{id}/access-code", "system-client", "citizen"),
+    ("payments", "/payments/{id}", "case-officer", "citizen"),
+    ("activities", "/registrations/{id}", "facility-administrator", "citizen"),
+    ("season-allocation", "/season-applications/{id}", "citizen", "facility-administrator"),
+    ("grants", "/grant-applications/{id}", "citizen", "case-officer"),
+    ("attendance", "/attendance-reports/{id}", "system-client", "case-officer"),
+)
+
+
+@check(
+    "error-precedence",
+    "A persona that may never perform an operation gets 403 before any lookup; one that may gets 404 for an unknown id",
+    requirements=["CORE-027"],
+    cls="core",
+)
+def error_precedence(ctx: CheckContext) -> None:
+    """The order is 401; what the request alone decides (400 against the schema, 403 for the persona, in either
+    order); 404; 403 for the resource. So a persona that never may must get 403 whether or not the resource
+    exists – a 404 would tell it which exist – and a malformed id may get 400 or 403, never 404."""
+    declared = set(expect(ctx.anonymous.get("/conformance")).status(200).json().get("conformsTo", []))
+    label = f"ep{ctx.random.getrandbits(24):06x}"
+    ids = ctx.test.fixtures(
+        {
+            "persons": [
+                {
+                    "ref": f"{label}-p",
+                    "personalIdentityNumber": dataset.personnummer(ctx.random),
+                    "givenName": "Ebba",
+                    "familyName": "Lund",
+                }
+            ]
+        }
+    )
+    claims = {
+        "citizen": {"personId": ids[f"{label}-p"]},
+        "case-officer": {"municipalityCode": "0180"},
+        "facility-administrator": {"municipalityCode": "0180"},
+        "system-client": {"clientId": "laassystem", "scopes": ["access:verify"]},
+    }
+    for cls, template, never, may in _PRECEDENCE_PROBES:
+        if cls not in declared:
+            continue
+        refused, allowed = ctx.as_persona(never, **claims[never]), ctx.as_persona(may, **claims[may])
+        unknown = template.replace("{id}", UNKNOWN_ID)
+        response = refused.get(unknown)
+        ensure(
+            response.status_code == 403,
+            f"a {never} got {response.status_code} for GET {unknown}, which it may never read: 403 comes "
+            "before looking the resource up",
+            expected=403,
+            actual=response.status_code,
+            response=response,
+        )
+        expect(response).problem(status=403, type_suffix="forbidden")
+        expect(allowed.get(unknown)).problem(status=404, type_suffix="not-found")
+        malformed = template.replace("{id}", "x" * 65)  # longer than an id may be
+        response = refused.get(malformed)
+        ensure(
+            response.status_code in (400, 403),
+            f"a {never} got {response.status_code} for a malformed id: 400 and 403 may come in either order, "
+            "404 only after both",
+            expected=[400, 403],
+            actual=response.status_code,
+            response=response,
+        )
+        expect(response).problem(status=response.status_code)

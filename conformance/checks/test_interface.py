@@ -14,7 +14,7 @@ import spec
 from conformance import booking_data as bd
 from conformance import dataset
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect
+from conformance.expect import ensure, ensure_status, expect
 from conformance.listing import total_items
 from conformance.registry import check
 
@@ -132,6 +132,72 @@ def fixtures_atomic(ctx: CheckContext) -> None:
         status=400, type_suffix="validation-error"
     ).names_parameter("/organisations/0/representatives/0/personRef")
     _assert_empty(ctx, "after a fixture request naming an unknown person")
+    for what, pointer, broken in _invalid_entities(ctx):
+        expect(ctx.anonymous.post("/test/fixtures", json=broken)).problem(
+            status=400, type_suffix="validation-error"
+        ).names_parameter(pointer)
+        _assert_empty(ctx, f"after a fixture request with {what}")
+
+
+# A fixture of each optional class that a server without the class cannot create as given (TEST-003).
+_SEASON = {
+    "ref": "autumn",
+    "municipalityCode": "0180",
+    "name": "Hösttermin",
+    "startDate": "2026-08-24",
+    "endDate": "2026-12-13",
+    "applicationDeadline": "2026-05-31T21:59:59Z",
+}
+_LESSON = {
+    "ref": "lesson",
+    "name": "Simskola",
+    "activityType": "swimming-lessons",
+    "start": "2026-12-01T16:00:00Z",
+    "end": "2026-12-01T17:00:00Z",
+    "capacity": 8,
+}
+
+
+def _invalid_entities(ctx: CheckContext) -> list[tuple[str, str, dict[str, Any]]]:
+    """Fixture requests each wrong in one way the standard settles (what, the pointer to name, the body):
+    identifiers that are not valid, opening hours that close before they open, data of an optional class
+    the server does not declare."""
+    cases = []
+    body = _small_set(ctx, "i")
+    number = body["persons"][0]["personalIdentityNumber"]
+    body["persons"][0]["personalIdentityNumber"] = number[:-1] + str((int(number[-1]) + 1) % 10)
+    cases.append(("a personnummer with a wrong check digit", "/persons/0/personalIdentityNumber", body))
+    body = _small_set(ctx, "d")
+    body["persons"][0]["personalIdentityNumber"] = _luhn_valid_without_a_date(ctx)
+    cases.append(("a personnummer whose date does not exist", "/persons/0/personalIdentityNumber", body))
+    body = _small_set(ctx, "n")
+    number = body["organisations"][0]["organisationNumber"]
+    body["organisations"][0]["organisationNumber"] = number[:-1] + str((int(number[-1]) + 1) % 10)
+    cases.append(("an organisationsnummer with a wrong check digit", "/organisations/0/organisationNumber", body))
+    body = _small_set(ctx, "h")
+    opens, closes = ctx.random.choice((("22:00", "02:00"), ("10:00", "10:00")))
+    body["facilities"][0]["openingHours"] = {"weekly": [{"day": "friday", "opens": opens, "closes": closes}]}
+    cases.append((f"opening hours {opens}–{closes}", "/facilities/0/openingHours/weekly/0/closes", body))
+    declared = set(expect(ctx.anonymous.get("/conformance")).status(200).json().get("conformsTo", []))
+    if "season-allocation" not in declared:
+        body = _small_set(ctx, "s")
+        body["seasons"] = [_SEASON]
+        cases.append(("a season, though the server has no season-allocation", "/seasons", body))
+    unit_members = (("booking", "bookingTerms", {"holdMinutes": 10}), ("activities", "activities", [_LESSON]))
+    for cls, member, value in unit_members:
+        if cls not in declared:
+            body = _small_set(ctx, member[0])
+            body["facilities"][0]["units"][0][member] = value
+            pointer = f"/facilities/0/units/0/{member}"
+            cases.append((f"a unit's {member}, though the server has no {cls}", pointer, body))
+    return cases
+
+
+def _luhn_valid_without_a_date(ctx: CheckContext) -> str:
+    """Twelve digits with a right check digit whose date does not exist (the 30th of February, month 13)."""
+    birth = ctx.random.choice(("19800230", "19801315", "20040231"))
+    body = birth[2:] + f"{ctx.random.randint(0, 999):03d}"
+    return birth[:2] + body + str(dataset.luhn_digit(body))
 
 
 @check(
@@ -233,6 +299,28 @@ def tokens_for_personas(ctx: CheckContext) -> None:
             not wrong,
             f"/me does not reflect the {claims['persona']} token",
             expected=claims,
+            actual=served,
+            response=me,
+        )
+    # Claims of another persona are carried in the token (TEST-005), so CORE-022 can be certified; /me then
+    # shows the persona's own claims as given and may show the others, unaltered, or leave them out (CORE-012).
+    for claims, foreign in (
+        ({"persona": "citizen", "personId": person, "municipalityCode": "0180"}, ("municipalityCode",)),
+        (
+            {"persona": "case-officer", "municipalityCode": "1480", "organisationId": org, "role": "chair"},
+            ("organisationId", "role"),
+        ),
+    ):
+        issued = ctx.anonymous.post("/test/tokens", json=claims)
+        ensure_status(issued, 201, f"a {claims['persona']} token with claims of another persona was refused")
+        me = ctx.as_token(expect(issued).json()["accessToken"]).get("/me")
+        served = expect(me).status(200).json()
+        wrong = {k: served.get(k) for k, v in claims.items() if k not in foreign and served.get(k) != v}
+        wrong |= {k: served[k] for k in foreign if k in served and served[k] != claims[k]}
+        ensure(
+            not wrong,
+            f"/me does not reflect the {claims['persona']} token carrying claims of another persona",
+            expected={**claims, "(may be left out)": list(foreign)},
             actual=served,
             response=me,
         )
