@@ -21,6 +21,7 @@ from .evidence import Exchange
 from .expect import require
 from .http import Credential, RecordingClient, Response
 from .outcomes import CheckFailure, itemised
+from .synthetic import NO_PERSONAL_DATA_TO_ANONYMOUS, RESPONSES_MATCH_SPEC
 
 T = TypeVar("T")
 
@@ -151,6 +152,11 @@ class CheckContext:
         operations, schemas) comes from it, not from the working spec."""
         return self.run.release
 
+    def settled(self, reading: str) -> bool:
+        """Whether the release certified against settles `reading` (see `spec.settled_readings`):
+        where it does not, the check accepts every reading that release's text allowed."""
+        return reading in spec.settled_readings(self.release)
+
     def seeded(self, label: str) -> random.Random:
         """Randomness that depends only on the run seed and `label`: for data several checks share,
         so it is the same whichever check happens to create it first."""
@@ -196,13 +202,19 @@ class CheckContext:
             self.test.reset_clock()
 
     def finish(self) -> None:
-        """End of a check that ran through: fail it on any spec or privacy violation of its responses."""
+        """End of a check that ran through: fail it on any spec or privacy violation of its responses.
+
+        Such a failure is filed under the requirement the response broke (CORE-003 for a response
+        the spec does not document, CORE-016 for personal data), not under the check's own."""
         violations = [(x, v) for x in self.exchanges for v in x.violations]
         if violations:
             lines = [f"{x.request_line} -> {x.status}: {v.message}" for x, v in violations]
+            first = violations[0][1]
+            judge = RESPONSES_MATCH_SPEC if first.kind == "spec" else NO_PERSONAL_DATA_TO_ANONYMOUS
             raise CheckFailure(
                 itemised("a response breaks the standard", lines),
                 expected="responses as the standard documents them",
                 actual=lines,
                 exchange=violations[0][0],
+                requirement=judge.requirement,
             )

@@ -5,6 +5,9 @@ what the standard demands; when it does not hold, the `CheckFailure` carries the
 the server actually did and the exchange, so the report can show the request, the response and a
 curl command without the check author doing anything.
 
+`expect(resp, "CORE-020").status(401)` names the requirement the assertion verifies, in a check
+that verifies several: its failure then counts against that requirement only.
+
 `require(resp, "DISC-001").status(200)` is the same assertion on a request the check only needs on
 the way (setup, a "nothing changed" probe): it names the requirement of that operation, and when
 it does not hold the check errors with that cause rather than failing its own requirements.
@@ -26,15 +29,16 @@ _PRESENT = object()
 class Expectation:
     """Fluent assertions on one response; each method returns self so they chain."""
 
-    def __init__(self, response: Response, requirement: str | None = None) -> None:
+    def __init__(self, response: Response, requirement: str | None = None, *, precondition: bool = False) -> None:
         self.response = response
-        self.requirement = requirement  # set for a precondition: the requirement of the operation asked
+        self.requirement = requirement  # what the assertions verify (for a precondition: the operation's)
+        self.precondition = precondition
 
     def _fail(self, message: str, expected: Any, actual: Any) -> CheckFailure:
         exchange = self.response.exchange
         text = f"{exchange.request_line}: {message}"
-        if self.requirement is None:
-            return CheckFailure(text, expected, actual, exchange)
+        if not self.precondition or self.requirement is None:
+            return CheckFailure(text, expected, actual, exchange, self.requirement)
         return PreconditionFailure(
             f"precondition ({self.requirement}) not met: {text}", self.requirement, expected, actual, exchange
         )
@@ -127,15 +131,23 @@ class Expectation:
         return self
 
 
-def expect(response: Response) -> Expectation:
-    """Assertions on a response the check is about: what does not hold fails the check."""
-    return Expectation(response)
+def expect(response: Response, requirement: str | None = None) -> Expectation:
+    """Assertions on a response the check is about: what does not hold fails the check (on
+    `requirement` alone when given, else on all the check's requirements)."""
+    return Expectation(response, requirement)
 
 
 def require(response: Response, requirement: str) -> Expectation:
     """Assertions on a response the check only needs on the way, to an operation of `requirement`:
     what does not hold makes the check an error caused by that operation (`PreconditionFailure`)."""
-    return Expectation(response, requirement)
+    return Expectation(response, requirement, precondition=True)
+
+
+def forbidden(response: Response, requirement: str) -> None:
+    """403 where `requirement` refuses this caller; that the refusal is a `forbidden` problem is
+    CORE-011's, so a server that refuses rightly but in the wrong form fails CORE-011 alone."""
+    expect(response, requirement).status(403)
+    expect(response, "CORE-011").problem(status=403, type_suffix="forbidden")
 
 
 def ensure(
@@ -145,14 +157,17 @@ def ensure(
     expected: Any = None,
     actual: Any = None,
     response: Response | None = None,
+    requirement: str | None = None,
 ) -> None:
-    """A free-form assertion; pass the response it is about so the report can show it."""
+    """A free-form assertion; pass the response it is about so the report can show it, and the
+    requirement it verifies when the check verifies several."""
     if not condition:
-        raise CheckFailure(message, expected, actual, response.exchange if response else None)
+        raise CheckFailure(message, expected, actual, response.exchange if response else None, requirement)
 
 
-def ensure_status(response: Response, status: int, message: str) -> Expectation:
+def ensure_status(response: Response, status: int, message: str, requirement: str | None = None) -> Expectation:
     """`ensure` of the status, failing in the check's own words (who was let do what) rather than
     with the bare status line; chain `.problem(...)` to hold the refusal's body to the standard too."""
-    ensure(response.status_code == status, message, expected=status, actual=response.status_code, response=response)
-    return expect(response)
+    actual = response.status_code
+    ensure(actual == status, message, expected=status, actual=actual, response=response, requirement=requirement)
+    return expect(response, requirement)

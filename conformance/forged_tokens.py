@@ -45,6 +45,7 @@ def _public_jwk() -> dict[str, str]:
 class Forgery:
     name: str  # what was done to the token, for messages ("alg none", "signed with an untrusted key")
     token: str
+    requirement: str = "CORE-020"  # what accepting it breaks: trusting what it must not, or (CORE-010) reading junk
 
 
 def _parts(token: str) -> tuple[dict[str, Any], dict[str, Any], str]:
@@ -70,5 +71,5 @@ def forgeries(genuine: str) -> list[Forgery]:
             _signed({**ours, "jwk": _public_jwk()}, payload),
         ),
         Forgery("a token whose signature was removed", genuine.rsplit(".", 1)[0] + "."),
-        Forgery("a token that is not a JWT", "not-a-jwt"),
+        Forgery("a token that is not a JWT", "not-a-jwt", "CORE-010"),
     ]

@@ -27,19 +27,21 @@ def walk(
     *,
     limit: int = 100,
     precondition: str | None = None,
+    requirement: str | None = None,
 ) -> Listing:
     """Every item of a list, page by page, failing on pages that contradict each other.
 
     `precondition` is the requirement of the list when the check reads it only on the way (a
     "nothing changed" probe, data to work on): a list that cannot be read is then the check's
-    error with that cause, not a failure of what the check verifies.
+    error with that cause, not a failure of what the check verifies. `requirement` is the one the
+    walk verifies, in a check that verifies several.
     """
     items = Listing()
     page, total_pages = 1, 1
     while page <= total_pages:
         ensure(page <= MAX_PAGES, f"{path}: more than {MAX_PAGES} pages", expected=MAX_PAGES, actual=page)
         response = client.get(path, params={**(params or {}), "limit": limit, "page": page})
-        answer = _assertions(response, precondition).status(200)
+        answer = _assertions(response, precondition, requirement).status(200)
         body = answer.json()
         answer.holds(
             body.get("page") == page and body.get("limit") == limit,
@@ -78,8 +80,8 @@ def total_items(client: RecordingClient, path: str, *, precondition: str) -> int
     return int(total)
 
 
-def _assertions(response: Response, precondition: str | None) -> Expectation:
-    return expect(response) if precondition is None else require(response, precondition)
+def _assertions(response: Response, precondition: str | None, requirement: str | None) -> Expectation:
+    return expect(response, requirement) if precondition is None else require(response, precondition)
 
 
 def ids(items: list[dict[str, Any]]) -> list[str]:

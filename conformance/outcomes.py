@@ -13,7 +13,12 @@ from .evidence import Exchange
 
 
 class CheckFailure(Exception):
-    """The server does not do what a requirement says: the check fails."""
+    """The server does not do what a requirement says: the check fails.
+
+    `requirement` is the one requirement the failed assertion verifies, in a check that verifies
+    several; without it the failure counts against all of the check's requirements. Naming it keeps
+    a requirement the product meets from being reported broken because a sibling assertion failed.
+    """
 
     def __init__(
         self,
@@ -21,12 +26,14 @@ class CheckFailure(Exception):
         expected: Any = None,
         actual: Any = None,
         exchange: Exchange | None = None,
+        requirement: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.expected = expected
         self.actual = actual
         self.exchange = exchange
+        self.requirement = requirement
 
 
 class PreconditionFailure(CheckFailure):
@@ -40,10 +47,10 @@ class PreconditionFailure(CheckFailure):
     """
 
     exchange: Exchange  # the request that did not answer as it must: always there
+    requirement: str
 
     def __init__(self, message: str, requirement: str, expected: Any, actual: Any, exchange: Exchange) -> None:
-        super().__init__(message, expected, actual, exchange)
-        self.requirement = requirement
+        super().__init__(message, expected, actual, exchange, requirement)
 
 
 class Skip(Exception):

@@ -71,6 +71,15 @@ class Result:
     failure: Failure | None = None
     traceback: str | None = None
     cause: Cause | None = None  # for an error: the precondition that was not met
+    broken: tuple[str, ...] | None = None  # for a failure: the requirements its assertion verified, if named
+
+    @property
+    def failed_requirements(self) -> tuple[str, ...]:
+        """The requirements this result proves broken: those its failed assertion named, else all of
+        the check's (a check of one requirement need not name it)."""
+        if self.status != "failed":
+            return ()
+        return self.broken or self.requirements
 
 
 @dataclass(frozen=True)
@@ -159,15 +168,16 @@ class Run:
     def requirement_verdicts(self) -> list[RequirementVerdict]:
         """Each requirement of the certified classes, plus any other a result names, with its verdict.
 
-        failed: one of its checks failed (an assertion of the check's own); inconclusive: none
-        failed but one errored, so it did not run through (nothing can be certified on it, nor is
+        failed: one of its checks failed on an assertion about it; inconclusive: none did, but a
+        check of it errored, or failed on a sibling requirement before reaching it, so it did not
+        run through (nothing can be certified on it, nor is
         the requirement shown broken: the cause is elsewhere); passed: every check that ran passed;
         skipped: every check was skipped; not-tested: no check covers it (for a MUST, a visible gap
         in the suite).
         """
         by_requirement: dict[str, list[Result]] = {}
         for r in self.results:
-            for rid in r.requirements:
+            for rid in dict.fromkeys((*r.requirements, *r.failed_requirements)):
                 by_requirement.setdefault(rid, []).append(r)
         verdicts = []
         for req in spec.requirements(self.release):
@@ -180,7 +190,7 @@ class Run:
                     level=req["level"],
                     cls=req["class"],
                     text=req["text"]["en"],
-                    verdict=_verdict(results),
+                    verdict=_verdict(req["id"], results),
                     checks=tuple(r.id for r in results),
                 )
             )
@@ -191,13 +201,13 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _verdict(results: list[Result]) -> Verdict:
+def _verdict(requirement: str, results: list[Result]) -> Verdict:
     if not results:
         return "not-tested"
-    statuses = {r.status for r in results}
-    if "failed" in statuses:
+    if any(requirement in r.failed_requirements for r in results):
         return "failed"
-    if "error" in statuses:
+    statuses = {r.status for r in results}
+    if statuses & {"failed", "error"}:
         return "inconclusive"
     if statuses == {"skipped"}:
         return "skipped"

@@ -465,11 +465,13 @@ def _execute(check: Check, state: RunState) -> tuple[Result, Unreachable | None]
         failure = Failure(exc.expected, exc.actual, exc.exchange)
         if exc.requirement in check.requirements:  # the operation is the check's own subject after all
             result = _result(check, "failed", exc.message, failure=failure)
+            result.broken = (exc.requirement,)
         else:
             result = _result(check, "error", exc.message, failure=failure)
             result.cause = _cause(exc, state.client.api_root, state.release)
     except CheckFailure as exc:
         result = _result(check, "failed", exc.message, failure=Failure(exc.expected, exc.actual, exc.exchange))
+        result.broken = (exc.requirement,) if exc.requirement else None
     except Unreachable as exc:
         unreachable = exc
         result = _result(check, "error", exc.message)

@@ -152,6 +152,12 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "Weekly season times are read as standard time (+01:00) all year, so summer-time bookings start an hour late.",
     ),
     (
+        "season-bookings-priced-per-started-hour",
+        ("SEAS-004",),
+        "Bookings made by the season allocation are priced per started hour: a granted 90-minute slot costs two "
+        "hours, where BOOK-006 prices the minutes.",
+    ),
+    (
         "season-deadline-ignored",
         ("SEAS-002",),
         "Season applications are accepted after the application deadline.",
@@ -164,7 +170,7 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "booking-terms-omit-late-fee",
-        ("BOOK-013",),
+        ("BOOK-013", "CORE-003"),
         "GET /units/{unitId}/booking-terms gives the free-cancellation deadline but leaves lateFeePercent out.",
     ),
     (

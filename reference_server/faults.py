@@ -45,12 +45,12 @@ _CATALOGUE = (
     ),
     Fault(
         "plain-text-errors",
-        ("CORE-004",),
+        ("CORE-004", "CORE-003"),
         "Every error response is text/plain with the reason phrase ('Not Found') instead of problem+json.",
     ),
     Fault(
         "validation-500",
-        ("CORE-005",),
+        ("CORE-005", "CORE-003"),
         "A non-integer limit or page crashes the server (500 internal-error) instead of giving 400.",
     ),
     Fault(
@@ -65,24 +65,24 @@ _CATALOGUE = (
     ),
     Fault(
         "local-timestamps",
-        ("CORE-009",),
+        ("CORE-009", "CORE-003"),
         "createdAt and updatedAt are Europe/Stockholm local time with an offset instead of UTC with Z.",
     ),
     Fault(
         "invalid-token-treated-as-anonymous",
-        ("CORE-010",),
+        ("CORE-010", "CORE-020"),
         "On operations open to anonymous callers, a token that fails verification (malformed, "
         "wrongly signed, expired) is ignored and the caller treated as anonymous instead of getting 401.",
     ),
     Fault("expired-token-accepted", ("CORE-010",), "Token expiry (exp) is not checked."),
     Fault(
         "representatives-readable-by-anyone-authenticated",
-        ("DISC-014", "CORE-011"),
+        ("DISC-014", "CORE-011", "CORE-022"),
         "Any authenticated caller may read any organisation's representatives (no 403).",
     ),
     Fault(
         "unmasked-personnummer",
-        ("CORE-015",),
+        ("CORE-015", "CORE-003"),
         "Representatives show the full twelve-digit personnummer.",
     ),
     Fault(
@@ -188,7 +188,7 @@ _CATALOGUE = (
     ),
     Fault(
         "malformed-json-500",
-        ("CORE-013",),
+        ("CORE-013", "CORE-003"),
         "A body that is not valid JSON crashes the parser: 500 internal-error instead of 400.",
     ),
     Fault(
@@ -280,7 +280,7 @@ _CATALOGUE = (
     ),
     Fault(
         "activity-types-without-parent",
-        ("DISC-012",),
+        ("DISC-012", "CORE-003"),
         "GET /activity-types serves the taxonomy as a flat list: parentId is left out of every type.",
     ),
     Fault(

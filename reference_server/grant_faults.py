@@ -9,7 +9,7 @@ from __future__ import annotations
 GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "attachment-base64-unchecked",
-        ("CORE-005",),
+        ("CORE-005", "CORE-003"),
         "An attachment's content is decoded trusting the client: content that is not base64 gives 500, not 400.",
     ),
     (
@@ -54,7 +54,7 @@ GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "dak-card-number-overflow-accepted",
-        ("ATT-003",),
+        ("ATT-003", "CORE-003"),
         "NaervarokortNummer is read as an unbounded integer: 2147483648 is accepted instead of refused as no int32.",
     ),
     (
@@ -69,7 +69,7 @@ GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "other-organisation-application-readable",
-        ("GRANT-005", "CORE-011"),
+        ("GRANT-005", "CORE-011", "ATT-011"),
         "Any organisation representative may read any organisation's grant application.",
     ),
     (
@@ -100,7 +100,7 @@ GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "payout-exported-twice",
-        ("GRANT-010",),
+        ("GRANT-010", "GRANT-009"),
         "A new payout batch selects applications by their decision, not by whether a batch already paid them.",
     ),
     (

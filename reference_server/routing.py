@@ -97,6 +97,8 @@ def _handle(
             settings=settings,
         )
         call = Call(services, request, operation, identity, valid.path, valid.query, valid.provided, valid.body)
+        if deferred and identity is None and not operation.anonymous_allowed:
+            return _looked_up_before_authenticating(handler, call)
         response = handler(call)
         if valid.late_refusal is not None:
             raise valid.late_refusal
@@ -106,6 +108,20 @@ def _handle(
     except Exception:
         log.exception("%s %s (%s) failed", request.method, request.url.path, operation.operation_id)
         return problems.problem_response(problems.internal_error(), request, settings)
+
+
+def _looked_up_before_authenticating(handler: Handler, call: Call) -> Response:
+    """The fault not-found-before-unauthorized for an anonymous caller: the handler's 404 for an
+    unknown resource comes out; whatever else it would do (it has no identity to work with) ends
+    in the 401 that should have come first."""
+    try:
+        handler(call)
+    except problems.Problem as problem:
+        if problem.status == 404:
+            raise
+    except Exception:  # the handler needed the identity it does not have: it got past the lookup
+        pass
+    raise problems.unauthorized("This operation needs a Bearer token.", token_presented=False)
 
 
 def body_limit(operation: spec.Operation) -> int:

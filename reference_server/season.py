@@ -284,7 +284,7 @@ def _decide(conn: Connection, season: Row[Any], app: Row[Any], now: datetime, se
                 customer_category=app.customer_category,
                 person_id=app.person_id,
                 organisation_id=app.organisation_id,
-                price_ore=price_for_minutes(price_per_hour, (end - start) // timedelta(minutes=1)),
+                price_ore=price_for_minutes(price_per_hour, _priced_minutes(end - start, settings)),
                 season_application_id=app.id,
                 created_at=now,
                 updated_at=now,
@@ -356,3 +356,11 @@ HANDLERS: dict[str, Handler] = {
     "getSeasonApplication": get_season_application,
     "allocateSeason": allocate_season,
 }
+
+
+def _priced_minutes(length: timedelta, settings: Settings) -> int:
+    """The minutes a season booking is priced for: its length, as BOOK-006 prices every booking."""
+    minutes = length // timedelta(minutes=1)
+    if settings.fault_active("season-bookings-priced-per-started-hour"):
+        return -(-minutes // 60) * 60
+    return minutes

@@ -81,13 +81,23 @@ def openapi(release: Release = WORKING) -> dict[str, Any]:
 @cache
 def requirements(release: Release = WORKING) -> tuple[dict[str, Any], ...]:
     """The requirements catalogue: each entry has id, class, level, text (sv, en) and optionally
-    onlyWith (classes it also presupposes)."""
+    onlyWith (classes it also presupposes) and settles (readings its text settled)."""
     return tuple(_load_yaml(release, "requirements.yaml")["requirements"])
 
 
 @cache
 def requirement_ids(release: Release = WORKING) -> frozenset[str]:
     return frozenset(r["id"] for r in requirements(release))
+
+
+@cache
+def settled_readings(release: Release = WORKING) -> frozenset[str]:
+    """The readings the catalogue of `release` settles (`settles` of its requirements).
+
+    A later release may settle what an earlier text left open or said two ways; certified against
+    the earlier release, a product may still take any reading that text allowed. So a check holds
+    a product to a settled reading only when the release it certifies against names it."""
+    return frozenset(reading for r in requirements(release) for reading in r.get("settles", ()))
 
 
 @cache

@@ -48,6 +48,7 @@ __all__ = [
     "season_allocation_any_municipality",
     "season_allocation_ignores_priority",
     "season_application_idempotency_ignored",
+    "season_bookings_priced_per_started_hour",
     "season_deadline_ignored",
     "season_never_closes",
     "season_occurrences_in_utc",
@@ -531,6 +532,20 @@ def season_occurrences_in_utc(client: TestClient) -> None:
     first = client.get(f"/v1/bookings/{decided['decision']['bookingIds'][0]}", headers=rep).json()
     # 18:00 on 2027-09-28 in Stockholm is 16:00Z (summer time).
     assert first["start"] == "2027-09-28T17:00:00Z"
+
+
+def season_bookings_priced_per_started_hour(client: TestClient) -> None:
+    venue, season_id, rep = _season(client)
+    slot = {"unitId": venue.unit, "weekday": "tuesday", "startTime": "18:00", "endTime": "19:30"}
+    application = client.post(
+        f"/v1/seasons/{season_id}/applications",
+        json={"customerCategory": "association-youth", "alternatives": [slot]},
+        headers={**rep, "Idempotency-Key": "ninety"},
+    ).json()
+    _allocate(venue, season_id)
+    decided = client.get(f"/v1/season-applications/{application['id']}", headers=rep).json()
+    first = client.get(f"/v1/bookings/{decided['decision']['bookingIds'][0]}", headers=rep).json()
+    assert first["price"]["amountOre"] == 200  # two started hours at 100 öre, not the 150 of 90 minutes
 
 
 def season_deadline_ignored(client: TestClient) -> None:

@@ -1,5 +1,6 @@
 """No false passes (BRIEF §4): for every fault the reference server can inject, the harness fails
-the run, and at least one failed result verifies a requirement the fault breaks.
+the run, and at least one failed result verifies a requirement the fault breaks; and no false
+blame: no requirement the fault leaves intact is reported failed.
 
 Each run is limited to the checks that verify one of the fault's requirements, so the suite stays
 fast as the standard grows; the clean server is certified with every check in
@@ -22,14 +23,16 @@ from reference_server.launcher import background_server
 
 
 def _checks_verifying(requirements: tuple[str, ...]) -> list[Check]:
-    """The checks that verify one of `requirements`; every check when one of them is judged over all
-    the checks' exchanges (CORE-002, CORE-003, CORE-016, CORE-026), since any check's traffic may then
-    reveal the fault. (The fuzz phase, which also judges CORE-005, is off in these runs.)"""
-    wanted = set(requirements)
+    """The checks that verify one of `requirements`; every check when the fault breaks only what is
+    judged over the whole run's exchanges (CORE-002, CORE-003, CORE-016, CORE-026), since any check's
+    traffic may reveal it. A fault that breaks such a requirement besides its own (an undocumented
+    500 instead of the 400 of validation) shows it in the traffic of its own requirement's checks.
+    (The fuzz phase, which also judges CORE-005, is off in these runs.)"""
     fuzz_only = {synthetic.FUZZ_NO_SERVER_ERROR, synthetic.FUZZ_RESPONSES_MATCH_SPEC}
-    if wanted & {s.requirement for s in synthetic.ALL if s not in fuzz_only} - {None}:
+    run_wide = {s.requirement for s in synthetic.ALL if s not in fuzz_only}
+    if not set(requirements) - run_wide:
         return all_checks()
-    return [c for c in all_checks() if wanted & set(c.requirements)]
+    return [c for c in all_checks() if set(requirements) & set(c.requirements)]
 
 
 _FAILED_CHECKS: dict[str, set[str]] = {}  # fault name -> ids of the checks that failed on it
@@ -76,6 +79,11 @@ def test_harness_reports_the_fault_on_its_requirement_whatever_the_seed(
         assert hit & set(fault.requirements), f"seed {seed}: {name} breaks {fault.requirements}, failures on {hit}"
         verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
         assert any(verdicts.get(req) == "failed" for req in fault.requirements), f"seed {seed}: {verdicts}"
+        blamed = {req for req, verdict in verdicts.items() if verdict == "failed"} - set(fault.requirements)
+        evidence = {r["id"]: r["message"].splitlines()[0] for r in failed if set(r["failedRequirements"]) & blamed}
+        assert not blamed, (
+            f"seed {seed}: {name} breaks only {fault.requirements}, yet {sorted(blamed)} failed: {evidence}"
+        )
 
 
 @pytest.mark.timeout(3600)  # alone it certifies every faulty server itself (after the runs above it reuses them)

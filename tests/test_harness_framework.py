@@ -758,7 +758,10 @@ def test_a_failed_precondition_is_an_error_with_its_cause(served: Served, api: F
 
     verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
     assert verdicts["DISC-001"] == "failed"  # its own checks failed
-    assert verdicts["DISC-005"] == "failed"
+    # The check also verifies DISC-005, but what failed was the list it is about (DISC-001): DISC-005 was
+    # never reached, so it is not shown broken.
+    assert by_id["discovery.needs-the-list-itself"]["failedRequirements"] == ["DISC-001"]
+    assert verdicts["DISC-005"] == "inconclusive"
     assert verdicts["CORE-005"] == "inconclusive"  # met, as far as anyone knows: its check could not run
     assert verdicts["DISC-003"] == "inconclusive" and verdicts["DISC-004"] == "inconclusive"
     assert verdicts["CORE-007"] == "inconclusive"  # one check passed, one could not run: not certifiable
@@ -789,6 +792,40 @@ def test_a_failed_precondition_is_an_error_with_its_cause(served: Served, api: F
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "3 checks could not run: GET /facilities?limit=1 answered 400 — DISC-001" in html
     assert '<span class="badge inconclusive">inconclusive</span>' in html
+
+
+def one_of_two_broken(ctx: CheckContext) -> None:
+    """A check of two requirements whose second assertion, about CORE-006, does not hold."""
+    expect(ctx.anonymous.get("/api-info"), "CORE-001").status(200)
+    expect(ctx.anonymous.get("/api-info"), "CORE-006").status(404)
+
+
+def lists_against_the_schema(ctx: CheckContext) -> None:
+    """Its own assertion holds; the response breaks the spec's schema on the way."""
+    expect(ctx.anonymous.get("/facilities")).status(200)
+
+
+def test_a_failure_counts_against_the_requirement_its_assertion_names(
+    served: Served, api: FakeApi, tmp_path: Path
+) -> None:
+    api.route("GET", "/facilities", lambda r: JSONResponse({"items": "none", "page": 1}))
+    checks = [
+        _check("one-of-two", "core", ["CORE-001", "CORE-006"], one_of_two_broken),
+        _check("lists", "discovery", ["DISC-001"], lists_against_the_schema),
+    ]
+    code, _, _ = certify(served, tmp_path, checks)
+    assert code == 1
+    report = load_report(tmp_path)
+    by_id = {r["id"]: r for r in report["results"]}
+    assert by_id["core.one-of-two"]["status"] == "failed"
+    assert by_id["core.one-of-two"]["failedRequirements"] == ["CORE-006"]
+    assert by_id["discovery.lists"]["failedRequirements"] == ["CORE-003"]
+    verdicts = {r["id"]: r["verdict"] for r in report["requirements"]}
+    assert verdicts["CORE-006"] == "failed" and verdicts["CORE-003"] == "failed"
+    # Not reached (CORE-001 was asked first and held) or met but shown with a broken response: never "failed".
+    assert verdicts["CORE-001"] == "inconclusive" and verdicts["DISC-001"] == "inconclusive"
+    junit = (tmp_path / "report" / "junit.xml").read_text(encoding="utf-8")
+    assert "broken: CORE-006" in junit and "broken: CORE-003" in junit
 
 
 def test_a_met_precondition_changes_nothing(served: Served, api: FakeApi, tmp_path: Path) -> None:

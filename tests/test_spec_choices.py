@@ -5,6 +5,10 @@ answers one kind of request the way another product might: a choice the text all
 step past it must fail. The reference server itself is untouched (no variant switch in a clean
 server); the layer only rewrites responses, so everything else behaves as the text says.
 
+A reading a release settled is held only against that release and later ones: certified against an
+earlier release, a product may take any reading that release's text allowed (`settles` in the
+catalogue).
+
 The choices (docs/suppliers.md, "Decisions where the text was ambiguous"):
 - GET /me may show claims of another persona as the token carries them, or leave them out (CORE-012);
 - distanceMeters may differ from the haversine distance on the mean-radius sphere by 0.5 % or 5 m,
@@ -29,6 +33,7 @@ import pytest
 import uvicorn
 from test_server_support import sqlite_url
 
+import spec
 from conformance.config import Budget
 from conformance.registry import all_checks
 from conformance.runner import run_certification
@@ -74,8 +79,12 @@ class Rewriting:
         if b"json" in dict(headers).get(b"content-type", b""):
             query = parse_qs(scope.get("query_string", b"").decode())
             path = scope["path"].removeprefix("/v1")
+            answered = status
             status, parsed = self.rewrite(scope["method"], path, query, status, json.loads(body))
             body = json.dumps(parsed).encode()
+            if (status >= 400) != (answered >= 400):  # an error turned into a success or back: its media type too
+                headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
+                headers.append((b"content-type", b"application/problem+json" if status >= 400 else b"application/json"))
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -106,8 +115,9 @@ def product(tmp_path: Path, rewrite: Rewrite) -> Iterator[str]:
         thread.join(10)
 
 
-def verdict(tmp_path: Path, rewrite: Rewrite, check_id: str) -> tuple[str, str]:
-    """Certify with one check (and the run's own judgement of every response): passed or failed, and why."""
+def verdict(tmp_path: Path, rewrite: Rewrite, check_id: str, spec_version: str | None = None) -> tuple[str, str]:
+    """Certify with one check (and the run's own judgement of every response), against the release the
+    server states or `spec_version`: passed or failed, and why."""
     checks = [c for c in all_checks() if c.id == check_id]
     assert checks, check_id
     with product(tmp_path, rewrite) as url:
@@ -120,6 +130,7 @@ def verdict(tmp_path: Path, rewrite: Rewrite, check_id: str) -> tuple[str, str]:
             quiet=True,
             checks=checks,
             budget=Budget(0, 0),
+            spec_version=spec_version,
         )
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     failed = [f"{r['id']}: {r.get('message')}" for r in report["results"] if r["status"] != "passed"]
@@ -229,3 +240,48 @@ def test_a_persona_never_allowed_with_a_malformed_id_may_get_400_or_403(
     tmp_path: Path, choice: str, rewrite: Rewrite, allowed: bool
 ) -> None:
     judged(tmp_path, rewrite, "core.error-precedence", allowed=allowed, choice=choice)
+
+
+# --- readings a later release settled --------------------------------------------------------------------
+
+
+def _page_beyond_last_refused(
+    method: str, path: str, query: dict[str, list[str]], status: int, body: Any
+) -> tuple[int, Any]:
+    """1.2.0's "out of range MUST give 400", read as covering a page beyond the last."""
+    if (method, path, status) == ("GET", "/facilities", 200) and not body["items"] and body["totalItems"]:
+        detail = f"page {body['page']} is beyond the last page, {body['totalPages']}"
+        problem = {"type": "urn:bob:problem:validation-error", "title": "Bad Request", "status": 400}
+        return 400, {**problem, "detail": detail}
+    return status, body
+
+
+def _unknown_municipality_empty(
+    method: str, path: str, query: dict[str, list[str]], status: int, body: Any
+) -> tuple[int, Any]:
+    """A four-digit municipalityCode that is no municipality's, read as a filter that matches nothing."""
+    if (method, path, status) == ("GET", "/facilities", 400) and query.get("municipalityCode") == ["9999"]:
+        return 200, {"items": [], "page": 1, "limit": 20, "totalItems": 0, "totalPages": 0}
+    return status, body
+
+
+@pytest.mark.parametrize(
+    ("reading", "rewrite", "check_id"),
+    [
+        ("page-beyond-last-is-empty", _page_beyond_last_refused, "discovery.pagination-defaults"),
+        ("parameter-constraints", _unknown_municipality_empty, "discovery.invalid-search-parameters"),
+    ],
+)
+def test_a_reading_is_held_only_against_the_releases_that_settle_it(
+    tmp_path: Path, reading: str, rewrite: Rewrite, check_id: str
+) -> None:
+    settled_in = [r for r in spec.known_releases() if reading in spec.settled_readings(r)]
+    earlier = [r for r in spec.known_releases() if r not in settled_in and spec.version(r) != "0.1.0"]
+    assert settled_in and earlier, reading
+    before = spec.version(earlier[-1])
+    (tmp_path / "before").mkdir()
+    (tmp_path / "settled").mkdir()
+    status, message = verdict(tmp_path / "before", rewrite, check_id, spec_version=before)
+    assert status == "passed", (before, message)
+    status, message = verdict(tmp_path / "settled", rewrite, check_id)
+    assert status == "failed" and message.startswith(f"{check_id}: "), message

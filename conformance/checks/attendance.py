@@ -297,14 +297,18 @@ def json_and_dak_reports(ctx: CheckContext) -> None:
     world = _world(ctx, 7)
     elsewhere = _world(ctx, 8, organisations=("z",), roles=("chair",))
     report = _report(world, _simple_card(ctx))
-    as_json = expect(_send(world.rep(ctx, "a"), world, report)).status(201).json()
-    as_xml = expect(_send(world.rep(ctx, "a", "grant-contact"), world, report, xml=True)).status(201).json()
+    as_json = expect(_send(world.rep(ctx, "a"), world, report), "ATT-001").status(201).json()
+    as_xml = expect(_send(world.rep(ctx, "a", "grant-contact"), world, report, xml=True), "ATT-002").status(201).json()
     ensure(
-        as_xml["summary"] == as_json["summary"], "DAK and JSON give different evaluations", expected=as_json["summary"]
+        as_xml["summary"] == as_json["summary"],
+        "DAK and JSON give different evaluations",
+        expected=as_json["summary"],
+        requirement="ATT-002",
     )
-    first = walk(world.rep(ctx, "a"), f"/attendance-reports/{as_json['id']}/sessions")
-    second = walk(world.rep(ctx, "a"), f"/attendance-reports/{as_xml['id']}/sessions")
-    ensure(first == second, "DAK and JSON give different session results", expected=first, actual=second)
+    first = walk(world.rep(ctx, "a"), f"/attendance-reports/{as_json['id']}/sessions", requirement="ATT-002")
+    second = walk(world.rep(ctx, "a"), f"/attendance-reports/{as_xml['id']}/sessions", requirement="ATT-002")
+    different = "DAK and JSON give different session results"
+    ensure(first == second, different, expected=first, actual=second, requirement="ATT-002")
     for client in (
         world.rep(ctx, "a", "booking-contact"),
         world.rep(ctx, "a", "secretary"),
@@ -312,13 +316,19 @@ def json_and_dak_reports(ctx: CheckContext) -> None:
         ctx.as_persona("citizen", personId=world.ids["a-chair"]),
         elsewhere.rep(ctx, "z"),
     ):
-        expect(_send(client, world, report)).problem(status=403, type_suffix="forbidden")
+        refusal = _send(client, world, report)
+        expect(refusal, "ATT-001").status(403)
+        expect(refusal, "CORE-011").problem(status=403, type_suffix="forbidden")
     # Its own report, so that nothing but the municipality is wrong: 403 cannot come from another rule.
     own = {**report, "organisation": {**report["organisation"], "organisationNumber": elsewhere.org_numbers["z"]}}
-    expect(_send(elsewhere.rep(ctx, "z"), world, own)).problem(status=403, type_suffix="forbidden")
+    refusal = _send(elsewhere.rep(ctx, "z"), world, own)
+    expect(refusal, "ATT-001").status(403)
+    expect(refusal, "CORE-011").problem(status=403, type_suffix="forbidden")
     foreign = _report(world, _simple_card(ctx), org="b")
     response = _send(world.rep(ctx, "a"), world, foreign, xml=True)
-    expect(response).problem(status=400, type_suffix="validation-error").names_parameter("organisationsnummer")
+    expect(response, "ATT-002").problem(status=400, type_suffix="validation-error").names_parameter(
+        "organisationsnummer"
+    )
 
 
 def _shared_register_report(ctx: CheckContext, world: GrantWorld) -> dict[str, Any]:
@@ -474,17 +484,17 @@ def report_read_access(ctx: CheckContext) -> None:
     stats = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
     for client in (world.rep(ctx, "a", "booking-contact"), world.officer(ctx)):
         for path in paths:
-            expect(client.get(path)).status(200)
-        expect(client.get("/attendance-statistics", params=stats)).status(200)
+            expect(client.get(path), "ATT-011").status(200)
+        expect(client.get("/attendance-statistics", params=stats), "ATT-011").status(200)
     for client in (
         world.rep(ctx, "b"),
         elsewhere.rep(ctx, "z"),
         world.officer(ctx, elsewhere.code),
         ctx.as_persona("facility-administrator", municipalityCode=world.code),
     ):
-        for path in paths:
-            expect(client.get(path)).problem(status=403, type_suffix="forbidden")
-        expect(client.get("/attendance-statistics", params=stats)).problem(status=403, type_suffix="forbidden")
+        for response in [*(client.get(path) for path in paths), client.get("/attendance-statistics", params=stats)]:
+            expect(response, "ATT-011").status(403)
+            expect(response, "CORE-011").problem(status=403, type_suffix="forbidden")
 
 
 def _masked(report: dict[str, Any]) -> dict[str, Any]:
@@ -510,25 +520,30 @@ def export_json_and_dak(ctx: CheckContext) -> None:
     created = require(_send(world.rep(ctx, "a"), world, report, xml=True), "ATT-002").status(201).json()
     path = f"/attendance-reports/{created['id']}/content"
     as_json = world.rep(ctx, "a").get(path)
-    expect(as_json).status(200)
+    expect(as_json, "ATT-012").status(200)
     for card in report["cards"]:
         for session in card["sessions"]:
             session.setdefault("type", "training")
-    ensure(as_json.json() == _masked(report), "the JSON export differs from what was sent", expected=_masked(report))
+    differs = "the JSON export differs from what was sent"
+    ensure(as_json.json() == _masked(report), differs, expected=_masked(report), requirement="ATT-012")
     as_xml = world.rep(ctx, "a").get(path, headers={"Accept": "application/xml"})
-    ensure(as_xml.media_type == "application/xml", "the DAK export is not application/xml", actual=as_xml.media_type)
+    not_xml = "the DAK export is not application/xml"
+    ensure(as_xml.media_type == "application/xml", not_xml, actual=as_xml.media_type, requirement="ATT-012")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     document = etree.fromstring(as_xml.text.encode(), parser)
     schema = etree.XMLSchema(etree.parse(str(XSD), parser))
-    ensure(schema.validate(document), "the DAK export breaks the XSD", actual=str(schema.error_log), response=as_xml)
+    broken = "the DAK export breaks the XSD"
+    ensure(schema.validate(document), broken, actual=str(schema.error_log), response=as_xml, requirement="ATT-012")
     ns = {"d": dak_files.NAMESPACE}
     numbers = sorted(document.xpath("//d:Personnummer/text()", namespaces=ns))
     wanted = sorted(
         p["personalIdentityNumber"] for c in _masked(report)["cards"] for r in ("participants", "leaders") for p in c[r]
     )
-    ensure(numbers == wanted, "the DAK export's personnummer are not the masked ones", expected=wanted, actual=numbers)
+    unmasked = "the DAK export's personnummer are not the masked ones"
+    ensure(numbers == wanted, unmasked, expected=wanted, actual=numbers, requirement="CORE-015")
     codes = sorted(document.xpath("//d:Sammankomst/@kod", namespaces=ns))
-    ensure(codes == sorted(s["code"] for s in report["cards"][0]["sessions"]), "the DAK export lost sessions")
+    sent = sorted(s["code"] for s in report["cards"][0]["sessions"])
+    ensure(codes == sent, "the DAK export lost sessions", expected=sent, actual=codes, requirement="ATT-012")
 
 
 @check(
@@ -610,10 +625,10 @@ def ten_thousand_sessions(ctx: CheckContext) -> None:
     started = time.perf_counter()
     response = _send(world.rep(ctx, "a"), world, text, xml=True)
     elapsed = time.perf_counter() - started
-    created = expect(response).status(201).json()
+    created = expect(response, "ATT-015").status(201).json()
     want = expected(report, grant_rule_sets()["lok-stod"]["rules"]).summary
     got = {k: created["summary"][k] for k in want}
-    ensure(got == want, "the large file is evaluated wrongly", expected=want, actual=got, response=response)
-    ensure(
-        elapsed < 10, f"importing {BIG_FILE_SESSIONS} sessions took {elapsed:.1f} s", expected="< 10 s", actual=elapsed
-    )
+    wrong = "the large file is evaluated wrongly"
+    ensure(got == want, wrong, expected=want, actual=got, response=response, requirement="ATT-001")
+    slow = f"importing {BIG_FILE_SESSIONS} sessions took {elapsed:.1f} s"
+    ensure(elapsed < 10, slow, expected="< 10 s", actual=elapsed, requirement="ATT-015")

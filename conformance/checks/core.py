@@ -92,7 +92,8 @@ def api_info(ctx: CheckContext) -> None:
 @check("unknown-path-problem", "An unknown path answers 404 as problem+json", requirements=["CORE-004", "CORE-006"])
 def unknown_path_problem(ctx: CheckContext) -> None:
     response = ctx.anonymous.request("GET", f"/no-such-resource-{ctx.random.randint(1000, 9999)}", off_spec=True)
-    expect(response).problem(status=404, type_suffix="not-found")
+    expect(response, "CORE-006").status(404)
+    expect(response, "CORE-004").problem(status=404, type_suffix="not-found")
 
 
 @check(

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from conformance.context import CheckContext
-from conformance.expect import ensure, expect, require
+from conformance.expect import ensure, expect, forbidden, require
 from conformance.grant_data import GrantWorld, build_world, deadline_instant, municipality, programme_fixture, utc
 from conformance.http import RecordingClient, Response
 from conformance.listing import ids, walk
@@ -53,10 +53,12 @@ def _reviewed(ctx: CheckContext, world: GrantWorld, application: dict[str, Any],
     require(_act(world.officer(ctx), application, "review"), "GRANT-006").status(200)
 
 
-def _status(ctx: CheckContext, world: GrantWorld, application: dict[str, Any], status: str) -> None:
+def _status(
+    ctx: CheckContext, world: GrantWorld, application: dict[str, Any], status: str, requirement: str | None = None
+) -> None:
     response = world.officer(ctx).get(f"/grant-applications/{application['id']}")
     require(response, "GRANT-005").status(200)  # the case officer reads it; its status is what is judged
-    expect(response).field("status", status)
+    expect(response, requirement).field("status", status)
 
 
 def _spring_clock(ctx: CheckContext) -> None:
@@ -70,26 +72,36 @@ def _spring_clock(ctx: CheckContext) -> None:
     requirements=["GRANT-001", "GRANT-013"],
 )
 def programmes_public(ctx: CheckContext) -> None:
+    ctx.test.reset()  # every programme of the municipality is compared: none may be left from an earlier run
     shipped = grant_rule_sets()
     world = build_world(ctx, 1, organisations=(), programmes={name: name for name in shipped})
-    listed = walk(ctx.anonymous, "/grant-programmes", {"municipalityCode": world.code})
+    listed = walk(ctx.anonymous, "/grant-programmes", {"municipalityCode": world.code}, requirement="GRANT-001")
     by_id = {item["id"]: item for item in listed}
     ensure(
         set(by_id) == {world.ids[name] for name in shipped},
         "the municipality's programmes are not the ones registered",
         expected=sorted(world.ids[name] for name in shipped),
         actual=sorted(by_id),
+        requirement="GRANT-001",
     )
     for name, rule_set in shipped.items():
         response = ctx.anonymous.get(f"/grant-programmes/{world.ids[name]}")
-        expect(response).status(200).field("rules", rule_set["rules"]).field("municipalityCode", world.code)
-        ensure(by_id[world.ids[name]]["rules"] == rule_set["rules"], f"{name}: listed rules differ", response=response)
+        expect(response, "GRANT-001").status(200).field("rules", rule_set["rules"]).field(
+            "municipalityCode", world.code
+        )
+        listed_rules = by_id[world.ids[name]]["rules"]
+        ensure(
+            listed_rules == rule_set["rules"],
+            f"{name}: listed rules differ",
+            response=response,
+            requirement="GRANT-001",
+        )
     overlapping = programme_fixture("overlap", world.code)
     periods = [dict(p) for p in overlapping["rules"]["periods"]]
     periods[1]["validFrom"] = periods[0]["validTo"]
     overlapping["rules"] = {"periods": periods}
     response = ctx.anonymous.post("/test/fixtures", json={"grantProgrammes": [overlapping]})
-    expect(response).problem(status=400, type_suffix="validation-error").names_parameter(
+    expect(response, "GRANT-013").problem(status=400, type_suffix="validation-error").names_parameter(
         "/grantProgrammes/0/rules/periods/1/validFrom"
     )
     # The other contradiction GRANT-013 names: a minimum above its maximum (either bound may be named).
@@ -102,7 +114,7 @@ def programmes_public(ctx: CheckContext) -> None:
         periods[1][key] = value
         inverted["rules"] = {"periods": periods}
         response = ctx.anonymous.post("/test/fixtures", json={"grantProgrammes": [inverted]})
-        expect(response).problem(status=400, type_suffix="validation-error").names_parameter(
+        expect(response, "GRANT-013").problem(status=400, type_suffix="validation-error").names_parameter(
             f"/grantProgrammes/0/rules/periods/1/{at}"
         )
 
@@ -136,21 +148,23 @@ def who_may_apply(ctx: CheckContext) -> None:
     _spring_clock(ctx)
     for role in ("chair", "treasurer", "grant-contact"):
         response = _apply(world, world.rep(ctx, "a", role))
-        expect(response).status(201).field("status", "draft").field("organisationId", world.ids["a"]).field(
-            "deadline", utc(deadline_instant(date(2026, 8, 25)))
-        ).field("municipalityCode", world.code)
+        expect(response, "GRANT-002").status(201).field("status", "draft").field(
+            "organisationId", world.ids["a"]
+        ).field("deadline", utc(deadline_instant(date(2026, 8, 25)))).field("municipalityCode", world.code)
     for role in ("booking-contact", "secretary"):
-        expect(_apply(world, world.rep(ctx, "a", role))).problem(status=403, type_suffix="forbidden")
+        forbidden(_apply(world, world.rep(ctx, "a", role)), "GRANT-002")
     citizen = ctx.as_persona("citizen", personId=world.ids["a-chair"])
     for client in (citizen, world.officer(ctx), elsewhere.rep(ctx, "z")):
-        expect(_apply(world, client)).problem(status=403, type_suffix="forbidden")
+        forbidden(_apply(world, client), "GRANT-002")
     chair = world.rep(ctx, "a")
     unknown = chair.post(
         "/grant-applications",
         json={"programmeId": "no-such-programme", "applicationPeriod": "2026-spring", "requestedAmount": 1},
     )
-    expect(unknown).problem(status=400, type_suffix="validation-error").names_parameter("programmeId")
-    expect(_apply(world, chair, period="2026-winter")).problem(status=400).names_parameter("applicationPeriod")
+    expect(unknown, "GRANT-002").problem(status=400, type_suffix="validation-error").names_parameter("programmeId")
+    expect(_apply(world, chair, period="2026-winter"), "GRANT-002").problem(status=400).names_parameter(
+        "applicationPeriod"
+    )
 
 
 @check(
@@ -218,7 +232,7 @@ def application_read_access(ctx: CheckContext) -> None:
     application = _draft(ctx, world)
     path = f"/grant-applications/{application['id']}"
     for client in (world.rep(ctx, "a", "booking-contact"), world.officer(ctx)):
-        expect(client.get(path)).status(200).field("id", application["id"])
+        expect(client.get(path), "GRANT-005").status(200).field("id", application["id"])
     strangers = (
         world.rep(ctx, "b"),
         elsewhere.rep(ctx, "z"),
@@ -227,15 +241,14 @@ def application_read_access(ctx: CheckContext) -> None:
         ctx.as_persona("citizen", personId=world.ids["a-chair"]),
     )
     for client in strangers:
-        expect(client.get(path)).problem(status=403, type_suffix="forbidden")
-    ensure(
-        application["id"] not in ids(walk(world.rep(ctx, "b"), "/grant-applications")), "another organisation lists it"
-    )
-    ensure(
-        application["id"] in ids(walk(world.officer(ctx), "/grant-applications")), "the case officer does not see it"
-    )
-    listing = walk(world.officer(ctx, elsewhere.code), "/grant-applications")
-    ensure(application["id"] not in ids(listing), "a case officer of another municipality lists it")
+        forbidden(client.get(path), "GRANT-005")
+    for client, visible, wrong in (
+        (world.rep(ctx, "b"), False, "another organisation lists it"),
+        (world.officer(ctx), True, "the case officer does not see it"),
+        (world.officer(ctx, elsewhere.code), False, "a case officer of another municipality lists it"),
+    ):
+        listed = ids(walk(client, "/grant-applications", requirement="GRANT-005"))
+        ensure((application["id"] in listed) == visible, wrong, requirement="GRANT-005")
 
 
 @check(
@@ -253,17 +266,21 @@ def decisions_by_case_officers(ctx: CheckContext) -> None:
         ctx.as_persona("facility-administrator", municipalityCode=world.code),
     )
     for client in (*others, world.rep(ctx, "a")):
-        expect(_act(client, application, "review")).problem(status=403, type_suffix="forbidden")
+        forbidden(_act(client, application, "review"), "GRANT-006")
     officer = world.officer(ctx)
-    expect(_act(officer, application, "review")).status(200)
+    expect(_act(officer, application, "review"), "GRANT-006").status(200)
     wrong = (("approved", 299999), ("partly-approved", 300000), ("partly-approved", 0), ("rejected", 1))
     for outcome, amount in wrong:
         decision = {"outcome": outcome, "amount": amount, "motivation": "Motivering."}
-        expect(_act(officer, application, "decision", decision)).problem(status=400).names_parameter("amount")
+        expect(_act(officer, application, "decision", decision), "GRANT-006").problem(status=400).names_parameter(
+            "amount"
+        )
     decision = {"outcome": "partly-approved", "amount": 120000, "motivation": "Två sammankomster saknade ledare."}
     for client in others:
-        expect(_act(client, application, "decision", decision)).problem(status=403, type_suffix="forbidden")
-    expect(_act(officer, application, "decision", decision)).status(200).field("decision.outcome", "partly-approved")
+        forbidden(_act(client, application, "decision", decision), "GRANT-006")
+    expect(_act(officer, application, "decision", decision), "GRANT-006").status(200).field(
+        "decision.outcome", "partly-approved"
+    )
 
 
 @check(
@@ -272,6 +289,7 @@ def decisions_by_case_officers(ctx: CheckContext) -> None:
     requirements=["GRANT-007", "CORE-016"],
 )
 def public_register(ctx: CheckContext) -> None:
+    ctx.test.reset()  # every decision of the municipality is compared: none may be left from an earlier run
     world = build_world(ctx, 10, roles=("chair",))
     _spring_clock(ctx)
     decided = [
@@ -279,8 +297,9 @@ def public_register(ctx: CheckContext) -> None:
         _decided(ctx, world, "b", "rejected", 0, 90000),
     ]
     response = ctx.anonymous.get("/grant-decisions", params={"municipalityCode": world.code})
-    entries = {e["applicationId"]: e for e in expect(response).status(200).json()["items"]}
-    ensure(set(entries) == {d["id"] for d in decided}, "the register does not hold the municipality's decisions")
+    entries = {e["applicationId"]: e for e in expect(response, "GRANT-007").status(200).json()["items"]}
+    missing = "the register does not hold the municipality's decisions"
+    ensure(set(entries) == {d["id"] for d in decided}, missing, requirement="GRANT-007")
     for application in decided:
         entry = entries[application["id"]]
         org = "a" if application["organisationId"] == world.ids["a"] else "b"
@@ -300,10 +319,12 @@ def public_register(ctx: CheckContext) -> None:
             expected=wanted,
             actual=actual,
             response=response,
+            requirement="GRANT-007",
         )
     personal = [n for n in world.numbers.values() if n in response.text or f"{n[2:8]}-{n[8:]}" in response.text]
     personal += [e for e in world.emails if e in response.text]
-    ensure(not personal, "the public register holds personal data", expected="none", actual=personal, response=response)
+    leak = "the public register holds personal data"
+    ensure(not personal, leak, expected="none", actual=personal, response=response, requirement="CORE-016")
 
 
 @check(
@@ -337,31 +358,34 @@ def payout_batches(ctx: CheckContext) -> None:
     paid = [_decided(ctx, world, "a", "approved", 410000, 410000), _decided(ctx, world, "b", "partly-approved", 5, 90)]
     _decided(ctx, world, "a", "rejected", 0, 1000)
     first = officer.post("/grant-payouts", json={"idempotencyKey": "run-1"})
-    batch = expect(first).status(201).json()
+    batch = expect(first, "GRANT-009").status(201).json()
     items = {i["applicationId"]: i["amount"] for i in batch["items"]}
     ensure(
         items == {a["id"]: a["decision"]["amount"] for a in paid},
         "the batch holds the wrong applications",
         response=first,
+        requirement="GRANT-009",
     )
-    ensure(batch["totalAmount"] == 410005 and batch["itemCount"] == 2, "the totals do not add up", response=first)
-    expect(officer.get(f"/grant-payouts/{batch['id']}")).status(200).field("items", batch["items"])
+    totals = batch["totalAmount"] == 410005 and batch["itemCount"] == 2
+    ensure(totals, "the totals do not add up", response=first, requirement="GRANT-009")
+    expect(officer.get(f"/grant-payouts/{batch['id']}"), "GRANT-009").status(200).field("items", batch["items"])
     for application in paid:
-        _status(ctx, world, application, "paid")
+        _status(ctx, world, application, "paid", "GRANT-009")
     again = officer.post("/grant-payouts", json={"idempotencyKey": "run-1"})
-    expect(again).status(200).field("id", batch["id"]).field("items", batch["items"])
-    expect(officer.post("/grant-payouts", json={"idempotencyKey": "run-2"})).problem(
+    expect(again, "GRANT-010").status(200).field("id", batch["id"]).field("items", batch["items"])
+    expect(officer.post("/grant-payouts", json={"idempotencyKey": "run-2"}), "GRANT-009").problem(
         status=409, type_suffix="nothing-to-pay"
     )
     late = _decided(ctx, world, "b", "approved", 7000, 7000)
-    second = expect(officer.post("/grant-payouts", json={"idempotencyKey": "run-3"})).status(201).json()
+    second = expect(officer.post("/grant-payouts", json={"idempotencyKey": "run-3"}), "GRANT-009").status(201).json()
     ensure(
         [i["applicationId"] for i in second["items"]] == [late["id"]],
         "a later batch pays an application again",
         expected=[late["id"]],
         actual=[i["applicationId"] for i in second["items"]],
+        requirement="GRANT-010",
     )
-    expect(world.officer(ctx, municipality(13)).get(f"/grant-payouts/{batch['id']}")).problem(status=403)
+    expect(world.officer(ctx, municipality(13)).get(f"/grant-payouts/{batch['id']}"), "GRANT-009").problem(status=403)
 
 
 @check(

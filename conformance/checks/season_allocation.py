@@ -23,6 +23,7 @@ from conformance.listing import walk
 from conformance.registry import check
 
 YOUTH, ADULT = "association-youth", "association-adult"
+PRICE_PER_HOUR = 15001  # öre; odd, so that a granted 90 minutes costs 22 501.5 öre before rounding (halves up)
 
 
 @dataclass
@@ -52,7 +53,7 @@ def _season(ctx: CheckContext, *, blocked_thursday: bool = False) -> Season:
     ctx.test.set_clock(now, frozen=True)
     thursday = start + timedelta(days=3 + 7 * ctx.random.randint(1, 3))
     block = (local(thursday, "16:30"), local(thursday, "18:30"))
-    prices = {"prices": [{"customerCategory": c, "pricePerHourOre": 15000} for c in (YOUTH, ADULT, "company")]}
+    prices = {"prices": [{"customerCategory": c, "pricePerHourOre": PRICE_PER_HOUR} for c in (YOUTH, ADULT, "company")]}
     venue = bd.build_venue(
         ctx,
         terms=prices,
@@ -249,6 +250,15 @@ def allocated_bookings(ctx: CheckContext) -> None:
         expected=len(wanted),
         actual=len(decision.get("bookingIds", [])),
     )
+    if ctx.settled("season-bookings-priced"):  # before, the text did not say what a season booking costs
+        wanted_price = {"amountOre": bd.price(PRICE_PER_HOUR, 90), "currency": "SEK"}
+        prices = [b.get("price") for b in listed]
+        ensure(
+            prices == [wanted_price] * len(listed),
+            "the granted 90-minute bookings are not priced as BOOK-006 says",
+            expected=wanted_price,
+            actual=prices,
+        )
     statuses = {b.get("status") for b in listed} | {b.get("seasonApplicationId") for b in listed}
     ensure(
         statuses == {"confirmed", contest.youth["id"]},

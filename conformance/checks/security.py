@@ -47,14 +47,18 @@ def _concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", UNKNOWN_ID, path)
 
 
-def _expect_unauthorized(client: RecordingClient, operation: spec.Operation, what: str) -> None:
+def _expect_unauthorized(client: RecordingClient, operation: spec.Operation, what: str, requirement: str) -> None:
+    """401 is what `requirement` demands of this caller; its form (problem, challenge) is CORE-010's."""
     body = {} if operation.request_body is not None else None
     response = client.request(operation.method, _concrete(operation.path), json=body)
     try:
-        expect(response).problem(status=401, type_suffix="unauthorized").header("WWW-Authenticate", startswith="Bearer")
+        expect(response, requirement).status(401)
+        expect(response, "CORE-010").problem(status=401, type_suffix="unauthorized").header(
+            "WWW-Authenticate", startswith="Bearer"
+        )
     except CheckFailure as failure:
         message = f"{operation.operation_id} with {what}: {failure.message}"
-        raise CheckFailure(message, failure.expected, failure.actual, failure.exchange) from None
+        raise CheckFailure(message, failure.expected, failure.actual, failure.exchange, failure.requirement) from None
 
 
 def _authentication_sweep(cls: str) -> Callable[[CheckContext], None]:
@@ -64,16 +68,16 @@ def _authentication_sweep(cls: str) -> Callable[[CheckContext], None]:
         assert genuine.credential is not None
         for operation in operations:
             if not operation.anonymous_allowed:
-                _expect_unauthorized(ctx.anonymous, operation, "no token")
+                _expect_unauthorized(ctx.anonymous, operation, "no token", "CORE-021")
             for forgery in forgeries(genuine.credential.token):
-                _expect_unauthorized(ctx.as_token(forgery.token), operation, forgery.name)
+                _expect_unauthorized(ctx.as_token(forgery.token), operation, forgery.name, forgery.requirement)
         start = ctx.test.clock().now
         ctx.test.set_clock(start, frozen=True)
         expiring = ctx.as_persona("case-officer", municipalityCode="0180", expiresIn=60)
         expect(expiring.get("/me")).status(200)
         ctx.test.set_clock(start + timedelta(seconds=61), frozen=True)
         for operation in operations:
-            _expect_unauthorized(expiring, operation, "an expired token")
+            _expect_unauthorized(expiring, operation, "an expired token", "CORE-010")
 
     sweep.__doc__ = f"Every operation of {cls} refuses missing, forged and expired tokens with 401."
     return sweep
@@ -108,8 +112,9 @@ def token_trust(ctx: CheckContext) -> None:
                 expected=401,
                 actual=response.status_code,
                 response=response,
+                requirement=forgery.requirement,
             )
-            expect(response).problem(status=401, type_suffix="unauthorized")
+            expect(response, "CORE-010").problem(status=401, type_suffix="unauthorized")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -131,6 +136,7 @@ def _changed_nothing(ctx: CheckContext, response: Response, what: str) -> None:
         expected=0,
         actual=count,
         response=response,
+        requirement="CORE-025",
     )
 
 
@@ -157,11 +163,11 @@ def malformed_bodies(ctx: CheckContext) -> None:
     ]
     for what, content in malformed:
         response = _post_raw(ctx, content, JSON)
-        expect(response).problem(status=400, type_suffix="validation-error")
+        expect(response, "CORE-013").problem(status=400, type_suffix="validation-error")
         _changed_nothing(ctx, response, what)
     for media in ("text/plain", "application/x-www-form-urlencoded", "application/xml", None):
         response = _post_raw(ctx, valid, {"Content-Type": media} if media else {})
-        expect(response).problem(status=415, type_suffix="unsupported-media-type")
+        expect(response, "CORE-013").problem(status=415, type_suffix="unsupported-media-type")
         _changed_nothing(ctx, response, f"a JSON body sent as {media or 'no content type'}")
 
 
@@ -176,10 +182,10 @@ def oversized_body(ctx: CheckContext) -> None:
     body = json.dumps(_facility_body(ctx, "o"))
     over = body + " " * (MAX_BODY_BYTES + 1 - len(body.encode()))
     response = _post_raw(ctx, over, JSON)
-    expect(response).problem(status=413, type_suffix="payload-too-large")
+    expect(response, "CORE-023").problem(status=413, type_suffix="payload-too-large")
     _changed_nothing(ctx, response, "a body of 1 MiB + 1 byte")
     under = body + " " * (MAX_BODY_BYTES - 1024 - len(body.encode()))
-    expect(_post_raw(ctx, under, JSON)).status(201)
+    expect(_post_raw(ctx, under, JSON), "CORE-023").status(201)
 
 
 @check(
@@ -203,9 +209,9 @@ def server_owned_fields(ctx: CheckContext) -> None:
         target[field] = value
         pointer = "/facilities/0/" + ("" if where == "facility" else "units/0/") + field
         response = ctx.anonymous.post("/test/fixtures", json=body)
-        expect(response).problem(status=400, type_suffix="validation-error").names_parameter(pointer)
+        expect(response, "CORE-014").problem(status=400, type_suffix="validation-error").names_parameter(pointer)
         _changed_nothing(ctx, response, f"a body setting {pointer}")
-    expect(ctx.anonymous.get(f"/facilities/{chosen}")).problem(status=404, type_suffix="not-found")
+    expect(ctx.anonymous.get(f"/facilities/{chosen}"), "CORE-014").problem(status=404, type_suffix="not-found")
 
 
 @check(
@@ -220,7 +226,9 @@ def overlong_strings(ctx: CheckContext) -> None:
         body = _facility_body(ctx, "l")
         body["facilities"][0][field] = "Å" * length
         response = ctx.anonymous.post("/test/fixtures", json=body)
-        expect(response).problem(status=400, type_suffix="validation-error").names_parameter(f"/facilities/0/{field}")
+        expect(response, "CORE-024").problem(status=400, type_suffix="validation-error").names_parameter(
+            f"/facilities/0/{field}"
+        )
         _changed_nothing(ctx, response, f"a {field} of {length} characters")
 
 
@@ -237,7 +245,9 @@ def unicode_text(ctx: CheckContext) -> None:
         body["facilities"][0]["name"] = name
         # ASCII-escaped JSON: a lone surrogate can only travel as the escape \ud800.
         response = _post_raw(ctx, json.dumps(body), JSON)
-        expect(response).problem(status=400, type_suffix="validation-error").names_parameter("/facilities/0/name")
+        expect(response, "CORE-024").problem(status=400, type_suffix="validation-error").names_parameter(
+            "/facilities/0/name"
+        )
         _changed_nothing(ctx, response, f"a name with {what}")
     body = _facility_body(ctx, "t")
     facility = body["facilities"][0]
@@ -245,7 +255,13 @@ def unicode_text(ctx: CheckContext) -> None:
     facility["units"][0]["name"] = "Bana 🏊 Ŋ"
     ids = ctx.test.fixtures(body)
     response = ctx.anonymous.get(f"/facilities/{ids[facility['ref']]}")
-    served = expect(response).status(200).field("name", AWKWARD_NAME).field("description", AWKWARD_DESCRIPTION).json()
+    served = (
+        expect(response, "CORE-024")
+        .status(200)
+        .field("name", AWKWARD_NAME)
+        .field("description", AWKWARD_DESCRIPTION)
+        .json()
+    )
     unit_names = [unit.get("name") for unit in served.get("units", [])]
     ensure(
         "Bana 🏊 Ŋ" in unit_names,
@@ -253,6 +269,7 @@ def unicode_text(ctx: CheckContext) -> None:
         expected="Bana 🏊 Ŋ",
         actual=unit_names,
         response=response,
+        requirement="CORE-024",
     )
 
 

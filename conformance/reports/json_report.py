@@ -71,6 +71,7 @@ def result_summary(result: Result) -> dict[str, Any]:
         "requirements": list(result.requirements),
         "class": result.cls,
         "status": result.status,
+        "failedRequirements": list(result.failed_requirements),
         "message": result.message,
     }
 

@@ -24,6 +24,8 @@ def xml_text(text: str) -> str:
 def failure_text(result: Result, api_root: str) -> str:
     """Everything a CI reader needs under a red test: message, expected/actual, exchange, curl."""
     parts = [result.message]
+    if result.failed_requirements:
+        parts.append(f"broken: {', '.join(result.failed_requirements)}")
     if result.failure is not None:
         parts += [f"expected: {show(result.failure.expected)}", f"actual: {show(result.failure.actual)}"]
         exchange = result.failure.exchange
