@@ -133,9 +133,10 @@ def _report(outcomes: list[Outcome], seconds: float) -> str:
     lines = [
         "## Harness power: mutation analysis",
         "",
-        f"{len(outcomes)} single-point mutants of `reference_server/` drawn with seed {SEED} from "
+        f"{len(outcomes)} single-point mutants of `reference_server/`: of its "
         f"{len(mutants.all_mutants())} mutation points (operators swapped, constants changed, conditions "
-        "negated, raises dropped; fault switches and table declarations left alone). Each mutant is served "
+        "negated, raises dropped; fault switches and table declarations left alone), those ranked first by a "
+        f"hash of seed {SEED} and the mutant's text, so the sample outlives unrelated edits. Each mutant is served "
         "on its own SQLite database and judged by `bokbid certify` at its default budget and by plain "
         "Schemathesis (the fuzz phase's requests with schemathesis's own checks, failures beyond those it "
         f"reports on the clean server). {PARALLEL} mutants at a time; {seconds / 60:.1f} min in all. "
