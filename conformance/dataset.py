@@ -143,6 +143,9 @@ def _enum(release: spec.Release, schema: str) -> list[str]:
     return list(spec.openapi(release)["components"]["schemas"][schema]["enum"])
 
 
+UNMEASURED_FACILITY = 1  # its units have no capacity: no minCapacity matches it
+
+
 def build_discovery_data(rng: random.Random, label: str, release: spec.Release = spec.WORKING) -> DiscoveryData:
     """A varied data set: facilities in several municipalities at known distances from each centre.
 
@@ -163,6 +166,8 @@ def build_discovery_data(rng: random.Random, label: str, release: spec.Release =
                 "phone": f"+4670{rng.randint(1000000, 9999999)}",
             }
         )
+        if i % 4 == 3:  # contact details are optional: some people give none
+            del persons[-1]["email"], persons[-1]["phone"]
     organisations = []
     for i in range(6):
         code, city, *_ = MUNICIPALITIES[i % 3]
@@ -200,6 +205,8 @@ def build_discovery_data(rng: random.Random, label: str, release: spec.Release =
                     "areaSquareMeters": rng.randint(40, 1200),
                 }
             )
+            if i == UNMEASURED_FACILITY:  # capacity is optional: a facility whose units state none
+                del units[-1]["capacity"]
         facilities.append(
             {
                 "ref": f"{label}-fac-{i}",

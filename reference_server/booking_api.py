@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from . import bookings as b
 from . import problems
-from .availability import clip, date_parameter, local_midnight, open_intervals, subtract
+from .availability import LATEST_DATE, clip, date_parameter, local_midnight, open_intervals, subtract
 from .booking_terms import terms_json
 from .clock import EARLIEST, LATEST
 from .idempotency import create_once
@@ -42,6 +42,8 @@ def get_unit_booking_terms(call: Call) -> Response:
 
 def _date_range(call: Call) -> tuple[date, date]:
     first, last = date_parameter(call.query["from"], "from"), date_parameter(call.query["to"], "to")
+    if last == LATEST_DATE and call.settings.fault_active("availability-range-end-exclusive"):
+        raise problems.validation_error([FieldError("query", f"must be before {LATEST_DATE}", name="to")])
     if last < first:
         raise problems.validation_error([FieldError("query", "must not be before from", name="to")])
     if (last - first).days >= MAX_RANGE_DAYS:

@@ -116,6 +116,18 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "A declined payment still counts as paying its bookings: paying them again gives 409 already-paid.",
     ),
     (
+        "settlement-export-to-inclusive-of-next-day",
+        ("PAY-004",),
+        "The settlement export counts `to` up to the end of the day after it: transactions of the next day "
+        "are exported in this period and again in the next.",
+    ),
+    (
+        "late-settlement-not-exported",
+        ("PAY-004",),
+        "A payment's settlement time is written only when it is paid: one that was pending and settles later has "
+        "none, so it never appears in the settlement export.",
+    ),
+    (
         "settlement-omits-refunds",
         ("PAY-004",),
         "The settlement export lists only charges; refunds are missing from the items and the totals.",
@@ -150,6 +162,12 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "season-occurrences-in-utc",
         ("SEAS-004",),
         "Weekly season times are read as standard time (+01:00) all year, so summer-time bookings start an hour late.",
+    ),
+    (
+        "availability-range-end-exclusive",
+        ("BOOK-001",),
+        "Availability refuses the last date the standard lets a range name, 8999-12-30, as if the range of "
+        "supported dates ended before it.",
     ),
     (
         "season-bookings-priced-per-started-hour",

@@ -101,6 +101,11 @@ _CATALOGUE = (
         "minCapacity compares the sum of a facility's unit capacities, so two halls of 20 match a group of 30.",
     ),
     Fault(
+        "min-capacity-unstated-is-unlimited",
+        ("DISC-015",),
+        "A unit that states no capacity is taken to hold any number: its facility matches every minCapacity.",
+    ),
+    Fault(
         "radius-ignored",
         ("DISC-005",),
         "near/radius does not filter (distanceMeters is still given and results still sorted by distance).",
@@ -174,6 +179,12 @@ _CATALOGUE = (
         "representative-reads-other-organisations",
         ("CORE-022", "DISC-014", "CORE-011"),
         "An organisation representative reads the representatives of any organisation.",
+    ),
+    Fault(
+        "body-limit-exclusive",
+        ("CORE-023",),
+        "The body limit is read as exclusive: a body of exactly 1 MiB (1 048 576 bytes) is refused with 413, "
+        "though only larger bodies may be.",
     ),
     Fault(
         "not-found-before-unauthorized",

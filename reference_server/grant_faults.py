@@ -8,6 +8,12 @@ from __future__ import annotations
 
 GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
+        "attachment-size-unchecked",
+        ("GRANT-011",),
+        "Attachments are held to the schema's maxLength of the base64 text only: a file of 512 KiB and one byte, "
+        "whose base64 is no longer, is attached.",
+    ),
+    (
         "attachment-base64-unchecked",
         ("CORE-005", "CORE-003"),
         "An attachment's content is decoded trusting the client: content that is not base64 gives 500, not 400.",

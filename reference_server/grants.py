@@ -445,7 +445,7 @@ def add_grant_application_attachment(call: Call) -> Response:
             content = base64.b64decode(body["content"], validate=True)
         except (binascii.Error, ValueError) as exc:
             raise problems.body_error("/content", f"not base64: {exc}") from exc
-    if len(content) > MAX_ATTACHMENT_BYTES:
+    if len(content) > MAX_ATTACHMENT_BYTES and not call.settings.fault_active("attachment-size-unchecked"):
         raise problems.body_error("/content", f"{len(content)} bytes; at most {MAX_ATTACHMENT_BYTES} are allowed")
     require_grant_role(call)
     now = call.now()

@@ -93,8 +93,14 @@ def insert_payment(
     return payment_id
 
 
-def complete(conn: Connection, payment: Row[Any], outcome: str, now: datetime) -> None:
-    """The provider's late answer to a pending payment."""
+def _settled_at(outcome: str, now: datetime, settings: Settings) -> datetime | None:
+    if outcome != "settled" or settings.fault_active("late-settlement-not-exported"):
+        return None
+    return now
+
+
+def complete(conn: Connection, payment: Row[Any], outcome: str, now: datetime, settings: Settings) -> None:
+    """The provider's late answer to a pending payment: settled now, so charged in today's settlement."""
     if payment.status != "pending":
         raise problems.Problem(
             409, "invalid-state", f"The payment is {payment.status}; only a pending one can complete."
@@ -102,7 +108,7 @@ def complete(conn: Connection, payment: Row[Any], outcome: str, now: datetime) -
     conn.execute(
         payments.update()
         .where(payments.c.id == payment.id)
-        .values(status=outcome, settled_at=now if outcome == "settled" else None, updated_at=now)
+        .values(status=outcome, settled_at=_settled_at(outcome, now, settings), updated_at=now)
     )
 
 

@@ -119,7 +119,8 @@ def list_payment_transactions(call: Call) -> Response:
         raise problems.validation_error(
             [FieldError("query", f"must be from `from` to at most {MAX_EXPORT_DAYS} days after it", name="to")]
         )
-    lower, upper = local_midnight(first), local_midnight(last + timedelta(days=1))
+    after = timedelta(days=2 if call.settings.fault_active("settlement-export-to-inclusive-of-next-day") else 1)
+    lower, upper = local_midnight(first), local_midnight(last + after)
     with call.services.storage.read() as conn:
         entries = ledger.transactions(conn, municipality, lower, upper, call.settings)
     charges = sum(e["amount"]["amountOre"] for e in entries if e["kind"] == "charge")
@@ -149,7 +150,7 @@ def complete_test_payment(call: Call) -> Response:
         outcome = call.body["outcome"]
         if call.settings.fault_active("pending-completion-always-settles"):
             outcome = "settled"  # the hook was written for the happy path and never learnt to decline
-        ledger.complete(conn, row, outcome, now)
+        ledger.complete(conn, row, outcome, now, call.settings)
         after = ledger.load_payment(conn, payment_id)
         assert after is not None
         return json_response(ledger.payment_json(conn, after, call.settings))

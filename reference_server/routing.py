@@ -137,6 +137,8 @@ async def _bounded_body(request: Request, settings: Settings, limit: int) -> tup
     """
     if settings.fault_active("oversized-body-accepted"):
         return await request.body(), False
+    if settings.fault_active("body-limit-exclusive"):
+        limit -= 1
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return b"", True

@@ -70,9 +70,13 @@ def _has_accessibility(wanted: tuple[str, ...], present: list[str], settings: Se
     return set(wanted) <= set(present)
 
 
+UNLIMITED = 10**9  # what a unit that states no capacity takes, read the faulty way
+
+
 def _holds(facility: Facility, people: int, settings: Settings) -> bool:
     """Whether one unit takes `people`: a group books one hall, so two halls of 20 do not hold 30."""
-    capacities = [unit.capacity or 0 for unit in facility.units]
+    unstated = UNLIMITED if settings.fault_active("min-capacity-unstated-is-unlimited") else 0
+    capacities = [unit.capacity if unit.capacity is not None else unstated for unit in facility.units]
     if settings.fault_active("min-capacity-sums-units"):
         return sum(capacities) >= people  # the facility's total, as if every hall could be booked as one
     return any(capacity >= people for capacity in capacities)

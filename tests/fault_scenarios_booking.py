@@ -12,6 +12,7 @@ __all__ = [
     "activities_to_date_exclusive",
     "activity_overbooked_under_concurrency",
     "approval_skipped",
+    "availability_range_end_exclusive",
     "blocked_period_ignored",
     "booking_length_unchecked",
     "booking_terms_omit_late_fee",
@@ -31,6 +32,7 @@ __all__ = [
     "idempotency_ignored",
     "idempotency_key_reuse_accepted",
     "late_cancellation_free",
+    "late_settlement_not_exported",
     "my_bookings_lists_all",
     "other_customer_payment_readable",
     "other_organisation_booking_readable",
@@ -52,6 +54,7 @@ __all__ = [
     "season_deadline_ignored",
     "season_never_closes",
     "season_occurrences_in_utc",
+    "settlement_export_to_inclusive_of_next_day",
     "settlement_omits_refunds",
     "waiting_list_skipped",
 ]
@@ -353,6 +356,24 @@ def declined_payment_marks_paid(client: TestClient) -> None:
     assert again.status_code == 409
 
 
+def settlement_export_to_inclusive_of_next_day(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    _paid(venue, ("10:00",))  # charged at NOW, on 2027-01-04
+    finance = bearer(token(client, "facility-administrator", municipalityCode="0180"))
+    export = client.get("/v1/payment-transactions", params={"from": "2027-01-01", "to": "2027-01-03"}, headers=finance)
+    assert [item["kind"] for item in export.json()["items"]] == ["charge"]
+
+
+def late_settlement_not_exported(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    client.put("/v1/test/payment-provider", json={"outcome": "pending"})
+    payment = _paid(venue, ("10:00",))
+    client.post(f"/v1/test/payments/{payment['id']}/complete", json={"outcome": "settled"})
+    finance = bearer(token(client, "facility-administrator", municipalityCode="0180"))
+    export = client.get("/v1/payment-transactions", params={"from": "2027-01-01", "to": DAY}, headers=finance).json()
+    assert export["items"] == []
+
+
 def settlement_omits_refunds(client: TestClient) -> None:
     venue = Venue(client, PRICED)
     payment = _paid(venue, ("10:00",))
@@ -532,6 +553,12 @@ def season_occurrences_in_utc(client: TestClient) -> None:
     first = client.get(f"/v1/bookings/{decided['decision']['bookingIds'][0]}", headers=rep).json()
     # 18:00 on 2027-09-28 in Stockholm is 16:00Z (summer time).
     assert first["start"] == "2027-09-28T17:00:00Z"
+
+
+def availability_range_end_exclusive(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    response = client.get(f"/v1/units/{venue.unit}/availability", params={"from": "8999-12-30", "to": "8999-12-30"})
+    assert response.status_code == 400
 
 
 def season_bookings_priced_per_started_hour(client: TestClient) -> None:

@@ -17,6 +17,7 @@ __all__ = [
     "age_by_birthday",
     "attachment_base64_unchecked",
     "attachment_digest_of_base64",
+    "attachment_size_unchecked",
     "attendance_from_other_municipality_accepted",
     "calculated_amount_copies_requested",
     "case_officer_of_other_municipality_may_decide",
@@ -340,6 +341,18 @@ def attachment_base64_unchecked(client: TestClient) -> None:
         f"/v1/grant-applications/{application['id']}/attachments", json=body, headers=gs.chair(client, ids)
     )
     assert response.status_code == 500
+
+
+def attachment_size_unchecked(client: TestClient) -> None:
+    ids = gs.setup(client)
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    application = _application(client, ids)
+    content = base64.b64encode(b"x" * (512 * 1024 + 1)).decode()
+    body = {"fileName": "big.bin", "mediaType": "application/octet-stream", "content": content}
+    response = client.post(
+        f"/v1/grant-applications/{application['id']}/attachments", json=body, headers=gs.chair(client, ids)
+    )
+    assert response.status_code == 201
 
 
 def attachment_digest_of_base64(client: TestClient) -> None:

@@ -12,6 +12,7 @@ from conformance.forged_tokens import forgeries
 
 __all__ = [
     "alg_none_accepted",
+    "body_limit_exclusive",
     "claims_grant_rights_regardless_of_persona",
     "embedded_jwk_trusted",
     "lone_surrogate_500",
@@ -113,6 +114,12 @@ def wrong_content_type_accepted(client: TestClient) -> None:
 def refused_body_still_applied(client: TestClient) -> None:
     response = _post_raw(client, json.dumps({"facilities": [facility("f")]}), "text/plain")
     assert response.status_code == 415 and _facility_count(client) == 1
+
+
+def body_limit_exclusive(client: TestClient) -> None:
+    body = json.dumps({"facilities": [facility("f")]})
+    exactly = body + " " * (1024 * 1024 - len(body.encode()))
+    assert _post_raw(client, exactly, "application/json").status_code == 413
 
 
 def oversized_body_accepted(client: TestClient) -> None:

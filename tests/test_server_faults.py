@@ -133,6 +133,11 @@ def min_capacity_sums_units(client: TestClient) -> None:
     assert client.get("/v1/facilities", params={"minCapacity": 41}).json()["totalItems"] == 0
 
 
+def min_capacity_unstated_is_unlimited(client: TestClient) -> None:
+    create(client, facilities=[facility("f", units=[{"ref": "a", "name": "A"}])])
+    assert client.get("/v1/facilities", params={"minCapacity": 500}).json()["totalItems"] == 1
+
+
 def radius_ignored(client: TestClient) -> None:
     create(client, facilities=[facility("far", position={"latitude": 57.7, "longitude": 11.97})])
     items = client.get("/v1/facilities", params={"near": "59.3326,18.0649", "radius": 1000}).json()["items"]

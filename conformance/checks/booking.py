@@ -111,7 +111,8 @@ def availability(ctx: CheckContext) -> None:
     venue = bd.build_venue(
         ctx, opening=opening, blocked=[{"start": iso(block[0]), "end": iso(block[1]), "reason": "Skolan"}]
     )
-    taken = [bd.slot(day, "08:00", 60), bd.slot(day, "17:30", 120), bd.slot(day + timedelta(days=2), "07:00", 45)]
+    # Bookings from the very opening and to the very closing: nothing, not even an empty interval, is free there.
+    taken = [bd.slot(day, "08:00", 60), bd.slot(day, "19:00", 120), bd.slot(day + timedelta(days=2), "07:00", 45)]
     for i, (start, end) in enumerate(taken):
         _created(venue.book(venue.citizen(i % 2), start, end, "private-person", confirm=i != 1), setup=True)
     first, last = day, day + timedelta(days=2)
@@ -167,6 +168,10 @@ def availability(ctx: CheckContext) -> None:
         expect(ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=params)).problem(
             400, "validation-error"
         ).names_parameter(name)
+    if ctx.settled("parameter-constraints"):  # the dates a server must take: 1970-01-02 to 8999-12-30
+        for edge in ("1970-01-02", "8999-12-30"):
+            response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params={"from": edge, "to": edge})
+            expect(response).status(200)
 
 
 @check(

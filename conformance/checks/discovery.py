@@ -469,6 +469,7 @@ def free_text(ctx: CheckContext) -> None:
         "GÖTEBORG",
         "omklädningsrum",
         ctx.random.choice(dataset.NAME_STEMS).upper(),
+        ctx.random.choice(("true", "false", "null", "0")),  # text, though JSON would read it as something else
     ):
         _search(ctx, {"q": q}, data.facility_ids(lambda f, text=q: matches(f, text)), f"q={q}")
 
@@ -497,7 +498,8 @@ def filter_capacity(ctx: CheckContext) -> None:
     # that adds the units up then includes that facility. And exactly one unit's capacity: the bound is inclusive.
     above_largest = sorted(max(c) + 1 for f in data.facilities if (c := capacities(f)) and max(c) + 1 <= sum(c))
     exact = sorted(c for f in data.facilities for c in capacities(f) if c)
-    for people in (ctx.random.choice(above_largest or exact), ctx.random.choice(exact)):
+    # And 1, which every unit with a capacity holds: a unit that states none holds nobody as far as anyone knows.
+    for people in (ctx.random.choice(above_largest or exact), ctx.random.choice(exact), 1):
         expected = data.facility_ids(lambda f, n=people: any(c >= n for c in capacities(f)))
         _search(ctx, {"minCapacity": people}, expected, f"minCapacity={people}")
 
@@ -634,14 +636,18 @@ def representatives_access(ctx: CheckContext) -> None:
             role=own["role"],
         ),
     ]
-    wanted = {data.ids[r["personRef"]] for r in org["representatives"]}
+    shown = ("givenName", "familyName", "email", "phone")  # as registered; email and phone only when given
+    wanted = sorted(
+        [data.ids[r["personRef"]], r["role"], *(persons[r["personRef"]].get(k) for k in shown)]
+        for r in org["representatives"]
+    )
     for client in allowed:
-        found = {r.get("personId") for r in walk(client, path)}
+        found = sorted([r.get("personId"), r.get("role"), *(r.get(k) for k in shown)] for r in walk(client, path))
         ensure(
             found == wanted,
-            "the representatives listed are not the organisation's",
-            expected=sorted(wanted),
-            actual=sorted(map(str, found)),
+            "the representatives listed are not the organisation's, as registered",
+            expected=wanted,
+            actual=found,
         )
 
 

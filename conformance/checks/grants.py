@@ -407,7 +407,7 @@ def attachment_not_base64(ctx: CheckContext) -> None:
 
 @check(
     "attachments",
-    "Drafts take attachments (name, type, size, sha256); submitted applications do not",
+    "Drafts take attachments (name, type, size, sha256) of up to 512 KiB; submitted applications do not",
     requirements=["GRANT-011"],
 )
 def attachments(ctx: CheckContext) -> None:
@@ -422,8 +422,19 @@ def attachments(ctx: CheckContext) -> None:
     )
     response = chair.post(f"/grant-applications/{application['id']}/attachments", json=body)
     expect(response).status(201).field("sizeBytes", len(content)).field("sha256", hashlib.sha256(content).hexdigest())
+    # The limit is on the decoded file: 512 KiB is allowed, one byte more is not (both have the same base64 length).
+    limit = 512 * 1024
+    largest = {**body, "fileName": "largest.bin", "mediaType": "application/octet-stream"}
+    for size, wanted in ((limit, 201), (limit + 1, 400)):
+        largest["content"] = base64.b64encode(ctx.random.randbytes(size)).decode()
+        response = chair.post(f"/grant-applications/{application['id']}/attachments", json=largest)
+        if wanted == 201:
+            expect(response).status(201).field("sizeBytes", size)
+        else:
+            expect(response).problem(400, "validation-error").names_parameter("content")
     shown = expect(chair.get(f"/grant-applications/{application['id']}")).status(200).json()["attachments"]
-    ensure([a["fileName"] for a in shown] == ["verksamhet.txt"], "the attachment is not on the application")
+    names = [a["fileName"] for a in shown]
+    ensure(names == ["verksamhet.txt", "largest.bin"], "the attachments are not on the application", actual=names)
     expect(_act(chair, application, "submission")).status(200)
     late = chair.post(f"/grant-applications/{application['id']}/attachments", json=body)
     expect(late).problem(status=409, type_suffix="invalid-state")

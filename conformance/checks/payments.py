@@ -224,6 +224,11 @@ def settlement_export(ctx: CheckContext) -> None:
     invoice = expect(_pay(ctx, venue.association(), [c["id"]], "invoice")).status(201).json()
     with _provider(ctx, "declined"):
         expect(_pay(ctx, venue.citizen(1), [d["id"]], "card")).status(201).field("status", "declined")
+    # Charged when the provider settles it: a pending payment that settles later is a charge too.
+    e = _confirmed(venue, venue.citizen(1), day, "18:00", 60)
+    with _provider(ctx, "pending"):
+        late = expect(_pay(ctx, venue.citizen(1), [e["id"]], "swish")).status(201).field("status", "pending").json()
+    expect(_complete(ctx, late["id"], "settled")).status(200).field("status", "settled").field("settledAt")
     cancelled_at = bd.parse(b["start"]) - timedelta(hours=1)
     ctx.test.set_clock(cancelled_at, frozen=True)
     expect(venue.citizen().post(f"/bookings/{b['id']}/cancel")).status(200)
@@ -233,6 +238,7 @@ def settlement_export(ctx: CheckContext) -> None:
             ("charge", card["id"], a["id"], bd.price(per_hour, 60)),
             ("charge", card["id"], b["id"], price_b),
             ("charge", invoice["id"], c["id"], bd.price(per_hour, 90)),
+            ("charge", late["id"], e["id"], bd.price(per_hour, 60)),
             ("refund", card["id"], b["id"], price_b - bd.share(price_b, FEE_PERCENT)),
         ]
     )
@@ -247,6 +253,18 @@ def settlement_export(ctx: CheckContext) -> None:
         "the export does not hold exactly the municipality's charges and refunds",
         expected=expected,
         actual=served,
+    )
+    # `to` is the last day counted, to its local midnight: the refund, made the day after, is not in it.
+    before_refund = {**period, "to": (cancelled_at.astimezone(bd.STOCKHOLM).date() - timedelta(days=1)).isoformat()}
+    until = sorted(
+        (i.get("kind"), i.get("paymentId"), i.get("bookingId"), i.get("amount", {}).get("amountOre"))
+        for i in walk(finance, "/payment-transactions", before_refund)
+    )
+    ensure(
+        until == [e for e in expected if e[0] == "charge"],
+        f"the export to {before_refund['to']} does not hold exactly the charges made by then",
+        expected=[e for e in expected if e[0] == "charge"],
+        actual=until,
     )
     charges = sum(e[3] for e in expected if e[0] == "charge")
     refunds = sum(e[3] for e in expected if e[0] == "refund")
