@@ -8,6 +8,12 @@ from __future__ import annotations
 
 GRANT_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
+        "deadline-from-first-rule-period",
+        ("GRANT-002",),
+        "An application period's deadline is read from the first rule period that names it, not from the one in "
+        "force: after the rules moved a deadline, applications still get the old one.",
+    ),
+    (
         "attachment-size-unchecked",
         ("GRANT-011",),
         "Attachments are held to the schema's maxLength of the base64 text only: a file of 512 KiB and one byte, "

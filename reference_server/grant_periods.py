@@ -46,8 +46,10 @@ def month_day_error(text: str) -> str | None:
     return None
 
 
-def application_period(rules: dict[str, Any], name: str) -> ApplicationPeriod | None:
-    """The period `YYYY-<id>` under the rules in force on its first day, or None if there is none."""
+def application_period(rules: dict[str, Any], name: str, *, any_period: bool = False) -> ApplicationPeriod | None:
+    """The period `YYYY-<id>` under the rules in force on its first day, or None if there is none
+    (`any_period`: under the first rule period that names it, in force or not: the fault
+    deadline-from-first-rule-period)."""
     m = _PERIOD_ID.match(name)
     if m is None:
         return None
@@ -60,7 +62,7 @@ def application_period(rules: dict[str, Any], name: str) -> ApplicationPeriod | 
             in_force = period["validFrom"] <= first.isoformat() and (
                 "validTo" not in period or first.isoformat() <= period["validTo"]
             )
-            if not in_force:
+            if not (in_force or any_period):
                 continue
             last = _month_day(year, rule["to"])
             deadline = _month_day(year, rule["deadline"])

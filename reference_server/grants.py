@@ -281,7 +281,8 @@ def create_grant_application(call: Call) -> Response:
                 f"The programme is for organisations of municipality {programme.municipality_code}, "
                 f"not {organisation.municipality_code}."
             )
-        period = application_period(programme.rules, body["applicationPeriod"])
+        any_period = call.settings.fault_active("deadline-from-first-rule-period")
+        period = application_period(programme.rules, body["applicationPeriod"], any_period=any_period)
         if period is None:
             raise problems.body_error(
                 "/applicationPeriod", f"the programme's rules have no application period {body['applicationPeriod']}"

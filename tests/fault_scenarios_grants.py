@@ -4,6 +4,7 @@ which runs every scenario with its fault on and, to prove it, with the fault off
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "dak_import_capped_at_5000_sessions",
     "dak_line_numbers_wrong",
     "dak_organisation_number_unchecked",
+    "deadline_from_first_rule_period",
     "deadline_not_enforced",
     "decision_amount_unchecked",
     "grant_programmes_need_login",
@@ -236,6 +238,19 @@ def wrong_role_may_apply(client: TestClient) -> None:
     )
     body = {"programmeId": ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": 1}
     assert client.post("/v1/grant-applications", json=body, headers=booking).status_code == 201
+
+
+def deadline_from_first_rule_period(client: TestClient) -> None:
+    ids = gs.setup(client)
+    programme = copy.deepcopy(gs.lok())
+    programme["ref"] = "moved"
+    for rule in programme["rules"]["periods"][-1]["applicationPeriods"]:
+        rule["deadline"] = "08-15" if rule["id"] == "spring" else rule["deadline"]
+    moved = create(client, grantProgrammes=[programme])["moved"]
+    gs.clock(client, "2026-03-01T10:00:00Z")
+    body = {"programmeId": moved, "applicationPeriod": "2026-spring", "requestedAmount": 1}
+    created = client.post("/v1/grant-applications", json=body, headers=gs.chair(client, ids)).json()
+    assert created["deadline"] == "2026-08-25T21:59:59Z"  # the old rules' 25 August, not the 15th now in force
 
 
 def deadline_not_enforced(client: TestClient) -> None:

@@ -9,6 +9,7 @@ the rules the harness itself registered, and the clock is moved across them.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 from datetime import date, timedelta
 from typing import Any
@@ -157,6 +158,7 @@ def who_may_apply(ctx: CheckContext) -> None:
     for client in (citizen, world.officer(ctx), elsewhere.rep(ctx, "z")):
         forbidden(_apply(world, client), "GRANT-002")
     chair = world.rep(ctx, "a")
+    _deadline_of_the_rules_in_force(ctx, world)
     unknown = chair.post(
         "/grant-applications",
         json={"programmeId": "no-such-programme", "applicationPeriod": "2026-spring", "requestedAmount": 1},
@@ -165,6 +167,22 @@ def who_may_apply(ctx: CheckContext) -> None:
     expect(_apply(world, chair, period="2026-winter"), "GRANT-002").problem(status=400).names_parameter(
         "applicationPeriod"
     )
+
+
+def _deadline_of_the_rules_in_force(ctx: CheckContext, world: GrantWorld) -> None:
+    """Rules change over the years: the deadline comes from the rule period in force on the application
+    period's first day, here one whose spring deadline was moved from 25 August to another day."""
+    moved = ctx.random.randint(10, 24)
+    programme = copy.deepcopy(programme_fixture("moved", world.code))
+    current = programme["rules"]["periods"][-1]
+    for rule in current["applicationPeriods"]:
+        if rule["id"] == "spring":
+            rule["deadline"] = f"08-{moved:02d}"
+    programme_id = ctx.test.fixtures({"grantProgrammes": [programme]})["moved"]
+    body = {"programmeId": programme_id, "applicationPeriod": "2026-spring", "requestedAmount": 100000}
+    response = world.rep(ctx, "a").post("/grant-applications", json=body)
+    wanted = utc(deadline_instant(date(2026, 8, moved)))
+    expect(response, "GRANT-002").status(201).field("deadline", wanted)
 
 
 @check(
