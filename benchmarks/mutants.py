@@ -174,18 +174,19 @@ def all_mutants() -> list[Mutant]:
 
 
 def sample(count: int, seed: int) -> list[Mutant]:
-    """The `count` mutants that rank first by a hash of the seed and their key.
+    """The `count` mutants that rank first by a hash of the seed and their change (operator and line).
 
     A draw from the list of all mutation points would change whole whenever any module gains a
-    line, so no two runs would judge the same mutants; ranked by their own keys, the sample stays
-    put across unrelated edits (a new mutation point enters it only by ranking among the first),
-    and a survivor closed by a new check is seen killed in the next run.
+    line, so no two runs would judge the same mutants; ranked by their own text, the sample stays
+    put across unrelated edits and moves of modules (a new mutation point enters it only by ranking
+    among the first), and a survivor closed by a new check is seen killed in the next run.
     """
     occurrences: Counter[str] = Counter()
     ranked = []
     for mutant in all_mutants():
-        occurrences[mutant.key] += 1
-        rank = hashlib.sha256(f"{seed}:{mutant.key}:{occurrences[mutant.key]}".encode()).hexdigest()
+        change = f"{mutant.operator} | {mutant.source_line}"  # not the module's path: moving a file keeps its rank
+        occurrences[change] += 1
+        rank = hashlib.sha256(f"{seed}:{change}:{occurrences[change]}".encode()).hexdigest()
         ranked.append((rank, mutant))
     chosen = [mutant for _, mutant in sorted(ranked, key=lambda pair: pair[0])[:count]]
     return sorted(chosen, key=lambda m: (m.module, m.index))
