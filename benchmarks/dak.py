@@ -33,7 +33,7 @@ ORG_NUMBER = "8020001239"
 # Run in a fresh interpreter: read the file, import it as the server does, report time and memory.
 _PROBE = """
 import json, sys, time
-from reference_server.grant_rules import evaluate
+from reference_server.grants.rules import evaluate
 from reference_server.settings import Settings
 from spec import dak
 from spec.reference_data import grant_rule_sets

@@ -1,8 +1,10 @@
-"""The BoB reference server: a complete implementation of the classes core, discovery and test-interface.
+"""The BoB reference server: a complete implementation of every class of the standard.
 
 It exists to prove the standard implementable and to give suppliers something to develop against,
 so it follows `spec/v1/openapi.yaml` to the letter and carries a catalogue of deliberate faults
-(`faults.py`) that the certification harness must catch. It never imports the harness.
+(each class's `faults.py`, gathered by `faults.py`) that the certification harness must catch. One
+package per conformance class stands on a small platform layer (app, routing, validation, storage,
+auth, clock, problems, settings). It never imports the harness.
 """
 
 from __future__ import annotations

@@ -19,27 +19,24 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route, Router
 
 import spec
+from reference_server import problems
+from reference_server.access import api as access_api
+from reference_server.activities import api as activities
+from reference_server.attendance import api as attendance
+from reference_server.auth import TokenService
+from reference_server.booking import api as booking_api
+from reference_server.clock import ServerClock
+from reference_server.core import api as core
+from reference_server.discovery import api as discovery
+from reference_server.grants import api as grants
+from reference_server.payments import api as payments_api
+from reference_server.routing import Handler, Services, api_routes
+from reference_server.season_allocation import api as season
+from reference_server.settings import Settings
+from reference_server.storage import Storage
+from reference_server.test_interface import api as test_interface
+from reference_server.version_header import VersionHeader, api_version
 from spec.governance.docs_site import render_reference
-
-from . import (
-    access_api,
-    activities,
-    attendance,
-    booking_api,
-    core,
-    discovery,
-    grants,
-    payments_api,
-    problems,
-    season,
-    test_interface,
-)
-from .auth import TokenService
-from .clock import ServerClock
-from .routing import Handler, Services, api_routes
-from .settings import Settings
-from .storage import Storage
-from .version_header import VersionHeader, api_version
 
 log = logging.getLogger("reference_server")
 

@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from starlette.datastructures import Headers
 
 import spec
-
-from . import problems
-from .clock import ServerClock, real_now
-from .settings import Settings
-from .storage import Storage, signing_keys
+from reference_server import problems
+from reference_server.clock import ServerClock, real_now
+from reference_server.settings import Settings
+from reference_server.storage import Storage, signing_keys
 
 ISSUER = "bob-test-idp"
 AUDIENCE = "bob"

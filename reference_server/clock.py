@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .storage import Storage, server_clock
+from reference_server.storage import Storage, server_clock
 
 _MICROSECOND = timedelta(microseconds=1)
 # The clock may be set anywhere here: far enough from the ends of the calendar that a token

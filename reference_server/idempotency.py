@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
-from . import problems
-from .routing import Call, json_response
-from .storage import idempotency_records
+from reference_server import problems
+from reference_server.routing import Call, json_response
+from reference_server.storage import idempotency_records
 
 HEADER = "Idempotency-Key"
 PENDING = 0  # status of a record whose request is still running (never visible outside it)

@@ -22,8 +22,8 @@ from typing import IO
 import httpx
 import uvicorn
 
-from .settings import Settings
-from .storage import Storage
+from reference_server.settings import Settings
+from reference_server.storage import Storage
 
 
 def run(host: str, port: int, workers: int, settings: Settings) -> None:

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 
 from starlette.responses import Response
 
-from . import problems
-from .routing import Call, json_response
-from .settings import Settings
+from reference_server import problems
+from reference_server.routing import Call, json_response
+from reference_server.settings import Settings
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from .settings import Settings
+from reference_server.settings import Settings
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -21,13 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import spec
-
-from . import problems
-from .auth import Identity, TokenService, authenticate
-from .clock import ServerClock
-from .settings import Settings
-from .storage import Storage
-from .validation import validate_request
+from reference_server import problems
+from reference_server.auth import Identity, TokenService, authenticate
+from reference_server.clock import ServerClock
+from reference_server.settings import Settings
+from reference_server.storage import Storage
+from reference_server.validation import validate_request
 
 log = logging.getLogger("reference_server")
 MAX_BODY_BYTES = 1024 * 1024  # CORE-023

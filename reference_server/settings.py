@@ -11,8 +11,7 @@ import os
 from dataclasses import dataclass
 
 import spec
-
-from .faults import FAULTS
+from reference_server.faults import FAULTS
 
 ENV_DB = "BOKBID_DB"
 ENV_FAULT = "BOKBID_FAULT"

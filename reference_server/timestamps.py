@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .settings import Settings
+from reference_server.settings import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")

@@ -19,11 +19,10 @@ from jsonschema_rs import ValidationErrorKind
 from starlette.datastructures import Headers, QueryParams
 
 import spec
+from reference_server import problems
+from reference_server.problems import FieldError
+from reference_server.settings import Settings
 from spec.identifiers import municipality_code_error
-
-from . import problems
-from .problems import FieldError
-from .settings import Settings
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _UNKNOWN_MEMBER_KINDS = (ValidationErrorKind.AdditionalProperties, ValidationErrorKind.UnevaluatedProperties)

@@ -7,8 +7,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import spec
-
-from .settings import Settings
+from reference_server.settings import Settings
 
 UNKNOWN_VERSION = "0.9.0"  # only under the fault api-version-unknown
 

@@ -14,7 +14,7 @@ import spec
 from conformance import dak_files
 from conformance.grant_data import person_number
 from conformance.grant_rules_oracle import expected
-from reference_server.grant_rules import evaluate
+from reference_server.grants.rules import evaluate
 from reference_server.settings import Settings
 from spec import dak
 from spec.reference_data import grant_rule_sets

@@ -20,8 +20,8 @@ from test_server_support import (
 )
 
 import spec
-from reference_server import core
 from reference_server.app import create_app
+from reference_server.core import api as core
 from reference_server.settings import Settings, parse_classes
 
 

@@ -1,0 +1,1 @@
+"""The access class: door codes for confirmed bookings and their verification by lock systems."""

@@ -1,0 +1,1 @@
+"""The activities class: activities with places, registration and the waiting list."""

@@ -1,0 +1,1 @@
+"""The attendance class: attendance reports (JSON and DAK 2.2) and their statistics."""

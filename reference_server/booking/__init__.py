@@ -1,0 +1,1 @@
+"""The booking class: availability, bookings with holds and approval, and booking terms."""

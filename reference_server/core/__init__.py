@@ -1,0 +1,1 @@
+"""The core class: /api-info, /conformance, /me and the published OpenAPI document."""

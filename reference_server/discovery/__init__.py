@@ -1,0 +1,1 @@
+"""The discovery class: facilities, units, organisations, the activity-type taxonomy, and search."""

@@ -1,0 +1,1 @@
+"""The grants class: grant programmes and their rules, applications, decisions and payouts."""

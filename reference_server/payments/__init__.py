@@ -1,0 +1,1 @@
+"""The payments class: payments of bookings, refunds, and the settlement export."""

@@ -1,0 +1,1 @@
+"""The season-allocation class: seasons, weekly-time applications and their allocation."""

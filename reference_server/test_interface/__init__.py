@@ -1,0 +1,1 @@
+"""The test-interface class: reset, fixtures, tokens, the clock and the payment simulator."""
