@@ -106,7 +106,7 @@ def _reference_html(served: frozenset[str], release: spec.Release) -> str:
 def create_app(settings: Settings) -> Starlette:
     storage = Storage(settings.db)
     storage.prepare()
-    clock = ServerClock(storage)
+    clock = ServerClock(storage, settings)
     handlers = _handlers(settings)
     services = Services(
         settings=settings,

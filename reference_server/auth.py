@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.datastructures import Headers
 
 import spec
@@ -73,12 +73,24 @@ def _load_or_create_key(storage: Storage) -> Ed25519PrivateKey:
     return key
 
 
+def test_idp_key_stored(storage: Storage) -> bool:
+    """Whether the database holds the test identity provider's key (a sandbox used it)."""
+    with storage.read() as conn:
+        return conn.execute(sa.select(signing_keys.c.id).where(signing_keys.c.id == KEY_ID)).first() is not None
+
+
 class TokenService:
+    """The sandbox's test identity provider: issues tokens (POST /test/tokens) and verifies them.
+
+    In production it trusts nothing: the key it signs with is one anybody could have had a token
+    signed by, anonymously, while the database served a sandbox.
+    """
+
     def __init__(self, storage: Storage, clock: ServerClock, settings: Settings) -> None:
         self._clock = clock
         self._settings = settings
-        self._private = _load_or_create_key(storage)
-        self._public: Ed25519PublicKey = self._private.public_key()
+        self._private = None if settings.production else _load_or_create_key(storage)
+        self._public = None if self._private is None else self._private.public_key()
 
     def issue(self, persona: str, subject: str, claims: dict[str, Any], expires_in: int) -> tuple[str, datetime]:
         issued_at = int(self._clock.now().timestamp())
@@ -92,6 +104,7 @@ class TokenService:
             "iat": issued_at,
             "exp": expires,
         }
+        assert self._private is not None, "the test interface is not routed in production"
         token = jwt.encode(payload, self._private, algorithm=ALGORITHM, headers={"kid": KEY_ID})
         return token, datetime.fromtimestamp(expires, UTC)
 
@@ -110,6 +123,8 @@ class TokenService:
         return self._public, [ALGORITHM], True
 
     def verify(self, token: str) -> Identity:
+        if self._public is None:
+            raise InvalidToken("This server trusts only its identity provider's tokens, and none is configured.")
         try:
             key, algorithms, check_signature = self._verification_key(token)
             claims = jwt.decode(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reference_server.settings import Settings
 from reference_server.storage import Storage, server_clock
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -32,12 +33,16 @@ class ClockState:
     frozen: bool
 
 
-def stored_state(offset_us: int | None, frozen_at: datetime | None) -> ClockState:
+def stored_state(offset_us: int | None, frozen_at: datetime | None, settings: Settings) -> ClockState:
     """The clock as the server_clock row stores it; no row (both None) is real time.
 
     A caller that reads the row inside its own query (see `clock_columns`) gets the very time
-    another worker last set, without a transaction of its own for the clock.
+    another worker last set, without a transaction of its own for the clock. In production the
+    row is ignored: only the test interface moves the clock, and a database a sandbox used may
+    still hold its setting (a frozen clock would keep every token and hold alive forever).
     """
+    if settings.production:
+        return ClockState(real_now(), False)
     if frozen_at is not None:
         return ClockState(frozen_at, True)
     return ClockState(real_now() + (offset_us or 0) * _MICROSECOND, False)
@@ -52,13 +57,22 @@ def clock_columns() -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[datetime]]:
 
 
 class ServerClock:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, settings: Settings) -> None:
         self._storage = storage
+        self._settings = settings
 
     def state(self) -> ClockState:
         with self._storage.read() as conn:
             row = conn.execute(sa.select(server_clock.c.offset_us, server_clock.c.frozen_at)).first()
-        return stored_state(None, None) if row is None else stored_state(row.offset_us, row.frozen_at)
+        if row is None:
+            return stored_state(None, None, self._settings)
+        return stored_state(row.offset_us, row.frozen_at, self._settings)
+
+    def moved(self) -> bool:
+        """Whether the stored clock differs from real time (a sandbox moved or froze it)."""
+        with self._storage.read() as conn:
+            row = conn.execute(sa.select(server_clock.c.offset_us, server_clock.c.frozen_at)).first()
+        return row is not None and (bool(row.offset_us) or row.frozen_at is not None)
 
     def now(self) -> datetime:
         return self.state().now

@@ -22,6 +22,8 @@ from typing import IO
 import httpx
 import uvicorn
 
+from reference_server.auth import test_idp_key_stored
+from reference_server.clock import ServerClock
 from reference_server.settings import Settings
 from reference_server.storage import Storage
 
@@ -30,6 +32,8 @@ def run(host: str, port: int, workers: int, settings: Settings) -> None:
     os.environ.update(settings.to_env())
     storage = Storage(settings.db)
     storage.prepare()
+    if settings.production:
+        _note_sandbox_leftovers(storage, settings)
     storage.dispose()
     uvicorn.run(
         "reference_server.app:app_from_env",
@@ -38,6 +42,17 @@ def run(host: str, port: int, workers: int, settings: Settings) -> None:
         port=port,
         workers=workers,
     )
+
+
+def _note_sandbox_leftovers(storage: Storage, settings: Settings) -> None:
+    """One line when a database a sandbox used is served in production: what of it is ignored."""
+    found = []
+    if test_idp_key_stored(storage):
+        found.append("the test interface's signing key (its tokens get 401)")
+    if ServerClock(storage, Settings(db=settings.db)).moved():
+        found.append("a moved test clock (real time is used)")
+    if found:
+        print(f"production: this database served a sandbox; ignoring {' and '.join(found)}", file=sys.stderr)
 
 
 def _free_port() -> int:

@@ -84,7 +84,7 @@ def read_calendar(
         row = conn.execute(_UNIT_AND_CLOCK, {"unit_id": unit_id}).first()
         if row is None:
             return None
-        now = stored_state(row.clock_offset_us, row.clock_frozen_at).now
+        now = stored_state(row.clock_offset_us, row.clock_frozen_at, settings).now
         params = {"unit_id": unit_id, "lower": lower, "upper": upper, "now": now}
         busy = [(r.start_at, r.end_at, r.kind) for r in conn.execute(_busy_statement(settings), params)]
     return UnitCalendar(row.id, row.opening_hours, now, busy)
