@@ -114,7 +114,7 @@ def test_every_reader_reads_the_release_it_is_given() -> None:
     assert spec.openapi(R100)["info"]["version"] == "1.0.0" and spec.spec_file(R100).parent == R100.folder
     assert len({spec.digest(R100), spec.digest(R110), spec.digest()}) == 3
     assert spec.label(R100) == "BoB 1.0.0"
-    assert spec.label(spec.WORKING).endswith(", an unreleased working draft")
+    assert spec.label(spec.WORKING).endswith(", an unreleased working draft") is spec.WORKING.draft
 
 
 # ----------------------------------------------------------------------------------------------
