@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -186,10 +187,17 @@ def run_certification(
     spec_ok, privacy = synthetic.RESPONSES_MATCH_SPEC, synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS
     run.results.append(_drawn(spec_ok, lambda: synthetic.aggregate(spec_ok, "spec", checked)))
     run.results.append(_drawn(privacy, lambda: synthetic.aggregate(privacy, "privacy", run.exchanges)))
+    held = spec.requirement_ids(run.release)
     header = synthetic.API_VERSION_HEADER
-    if header.requirement in spec.requirement_ids(run.release):
+    if header.requirement in held:
         version = stated or spec.version(run.release)
         run.results.append(_drawn(header, lambda: synthetic.version_header(run.exchanges, version)))
+    for verdict, draw in (
+        (synthetic.CONTENT_TYPE_OPTIONS, synthetic.content_type_options),
+        (synthetic.NO_STORE, synthetic.no_store),
+    ):
+        if verdict.requirement in held:
+            run.results.append(_drawn(verdict, partial(draw, run.exchanges)))
     run.finished_at = datetime.now(UTC)
     html = write_reports(run, report_dir)
     s = run.summary()

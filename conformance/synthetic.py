@@ -57,6 +57,16 @@ API_VERSION_HEADER = Synthetic(
     "Every response carries API-Version with the full version /api-info states",
     "CORE-026",
 )
+CONTENT_TYPE_OPTIONS = Synthetic(
+    "core.content-type-options",
+    "Every response carries X-Content-Type-Options: nosniff",
+    "CORE-028",
+)
+NO_STORE = Synthetic(
+    "core.no-store",
+    "Responses to requests with a Bearer token, and responses holding an access token, carry Cache-Control: no-store",
+    "CORE-029",
+)
 FUZZ_NO_SERVER_ERROR = Synthetic(
     "core.fuzz-no-server-error",
     "Fuzz phase: no generated request, valid or invalid, gets a 5xx",
@@ -79,6 +89,8 @@ ALL = (
     RESPONSES_MATCH_SPEC,
     NO_PERSONAL_DATA_TO_ANONYMOUS,
     API_VERSION_HEADER,
+    CONTENT_TYPE_OPTIONS,
+    NO_STORE,
     FUZZ_NO_SERVER_ERROR,
     FUZZ_RESPONSES_MATCH_SPEC,
     PRODUCT_STATEMENT,
@@ -99,6 +111,35 @@ def version_header(exchanges: list[Exchange], stated: str) -> Result:
         if sent != stated:
             found.append((exchange, "no API-Version header" if sent is None else f"API-Version is {sent!r}"))
     return _listed(API_VERSION_HEADER, found, expected=f"API-Version: {stated} on every response")
+
+
+def content_type_options(exchanges: list[Exchange]) -> Result:
+    """CORE-028: nosniff on every response, errors included."""
+    found = []
+    for exchange in exchanges:
+        sent = exchange.response_headers.get("x-content-type-options")
+        if sent is None or sent.strip().lower() != "nosniff":
+            found.append(
+                (exchange, "no X-Content-Type-Options" if sent is None else f"X-Content-Type-Options is {sent!r}")
+            )
+    return _listed(CONTENT_TYPE_OPTIONS, found, expected="X-Content-Type-Options: nosniff on every response")
+
+
+def no_store(exchanges: list[Exchange]) -> Result:
+    """CORE-029: no-store where personal data or a token may travel: answers to a request with a
+    Bearer token, and answers that hold an access token."""
+    found = []
+    for exchange in exchanges:
+        scheme = exchange.request_headers.get("authorization", "").split(" ", 1)[0].lower()
+        holds_token = '"accessToken"' in exchange.response_body
+        if scheme != "bearer" and not holds_token:
+            continue
+        sent = exchange.response_headers.get("cache-control")
+        directives = {part.strip().split("=", 1)[0].lower() for part in (sent or "").split(",")}
+        if "no-store" not in directives:
+            why = "an access token" if holds_token else "the answer to a request with a Bearer token"
+            found.append((exchange, f"{why}, with {'no Cache-Control' if sent is None else f'Cache-Control {sent!r}'}"))
+    return _listed(NO_STORE, found, expected="Cache-Control: no-store")
 
 
 def _listed(synthetic: Synthetic, found: list[tuple[Exchange, str]], expected: str = "no violations") -> Result:

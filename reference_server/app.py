@@ -30,6 +30,7 @@ from reference_server.core import api as core
 from reference_server.discovery import api as discovery
 from reference_server.grants import api as grants
 from reference_server.payments import api as payments_api
+from reference_server.protective_headers import ProtectiveHeaders, protective_headers
 from reference_server.routing import Handler, Services, api_routes
 from reference_server.season_allocation import api as season
 from reference_server.settings import Settings
@@ -88,6 +89,7 @@ async def _unexpected(settings: Settings, request: Request, exc: Exception) -> R
     version = api_version(settings, response.status_code)
     if version is not None:
         response.headers["API-Version"] = version
+    response.headers.update(protective_headers(settings, request.headers))
     return response
 
 
@@ -146,7 +148,7 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: partial(_http_exception, settings),
             Exception: partial(_unexpected, settings),
         },
-        middleware=[Middleware(VersionHeader, settings=settings)],
+        middleware=[Middleware(VersionHeader, settings=settings), Middleware(ProtectiveHeaders, settings=settings)],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -41,6 +41,7 @@ def run(host: str, port: int, workers: int, settings: Settings) -> None:
         host=host,
         port=port,
         workers=workers,
+        server_header=False,  # "server: uvicorn" tells an attacker the stack and helps no client
     )
 
 

@@ -12,8 +12,10 @@ from conformance.forged_tokens import forgeries
 
 __all__ = [
     "alg_none_accepted",
+    "authenticated_responses_cacheable",
     "body_limit_exclusive",
     "claims_grant_rights_regardless_of_persona",
+    "content_type_options_missing",
     "embedded_jwk_trusted",
     "lone_surrogate_500",
     "malformed_json_500",
@@ -140,3 +142,13 @@ def lone_surrogate_500(client: TestClient) -> None:
 def non_latin1_text_mangled(client: TestClient) -> None:
     ids = create(client, facilities=[facility("f", name="Ájtte 🏊 ŋ")])
     assert client.get(f"/v1/facilities/{ids['f']}").json()["name"] == "Ájtte ? ?"
+
+
+def content_type_options_missing(client: TestClient) -> None:
+    assert "x-content-type-options" not in client.get("/v1/api-info").headers
+
+
+def authenticated_responses_cacheable(client: TestClient) -> None:
+    issued = client.post("/v1/test/tokens", json={"persona": "case-officer", "municipalityCode": "0180"})
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {issued.json()['accessToken']}"})
+    assert "cache-control" not in issued.headers and "cache-control" not in me.headers

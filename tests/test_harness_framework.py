@@ -113,6 +113,8 @@ class FakeApi:
         response = handler(request)
         if "api-version" not in response.headers:
             response.headers["API-Version"] = spec.version()  # CORE-026, on every answer of the API
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")  # CORE-028
+        response.headers.setdefault("Cache-Control", "no-store")  # CORE-029: never cached, whoever asks
         return response
 
     def app(self) -> Starlette:
@@ -586,7 +588,7 @@ def load_report(tmp_path: Path) -> dict[str, Any]:
 def test_a_clean_run_exits_0(served: Served, api: FakeApi, tmp_path: Path) -> None:
     code, out, err = certify(served, tmp_path, [SUITE[0]])
     assert code == 0, err
-    assert out.startswith("passed 5, failed 0, skipped 0, errors 0 (seed 7) — report: ")
+    assert out.startswith("passed 7, failed 0, skipped 0, errors 0 (seed 7) — report: ")
     assert out.strip().endswith("report.html")
     assert "PASS core.passes" in err  # one line per check when stderr is not a terminal
 
@@ -620,8 +622,10 @@ def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> 
         "core.responses-match-spec": "failed",
         "core.no-personal-data-to-anonymous": "passed",
         "core.api-version-header": "passed",
+        "core.content-type-options": "passed",
+        "core.no-store": "passed",
     }
-    assert report["summary"] == {"passed": 4, "failed": 4, "skipped": 1, "errors": 1}
+    assert report["summary"] == {"passed": 6, "failed": 4, "skipped": 1, "errors": 1}
     by_id = {r["id"]: r for r in report["results"]}
     failed = by_id["discovery.fails"]
     assert set(failed) >= {
@@ -672,7 +676,7 @@ def test_junit_html_and_evidence(served: Served, api: FakeApi, tmp_path: Path) -
     root = ET.parse(tmp_path / "report" / "junit.xml").getroot()
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert list(suites) == ["core", "discovery", "test-interface"]
-    assert root.get("tests") == "10"
+    assert root.get("tests") == "12"
     discovery = suites["discovery"]
     assert (
         discovery.get("tests"),
@@ -914,6 +918,8 @@ def test_a_broken_conformance_endpoint_fails_core_002(served: Served, api: FakeA
         "core.responses-match-spec",
         "core.no-personal-data-to-anonymous",
         "core.api-version-header",
+        "core.content-type-options",
+        "core.no-store",
     }
     assert results["core.conformance-declaration"]["message"].startswith("GET /conformance answered 503")
 
@@ -974,4 +980,4 @@ def test_progress_bar_at_a_terminal_silence_when_quiet(served: Served, api: Fake
     assert "FAIL core.fails — expected status 200, got 500" in shown
     assert "more" not in terminal.getvalue()
     code, out, err = certify(served, tmp_path, [SUITE[0]], quiet=True)
-    assert code == 0 and err == "" and out.startswith("passed 5")
+    assert code == 0 and err == "" and out.startswith("passed 7")

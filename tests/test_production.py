@@ -68,6 +68,7 @@ def test_production_ignores_the_sandbox_key_and_clock(tmp_path: Path) -> None:
         refused = httpx.get(f"{root}/bookings", headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
         assert "identity provider" in refused.json()["detail"]
+        assert "server" not in refused.headers  # the stack is nobody's business
         assert httpx.get(f"{root}/test/clock").status_code == 404
 
         # Real time: tomorrow's hours are still to come, so free (the sandbox's 2099 would have none).

@@ -315,3 +315,17 @@ def test_classes_option_limits_what_the_server_implements(tmp_path: Path, monkey
     for classes in (None, (), ("booking", "access")):
         monkeypatch.setattr(os, "environ", Settings(classes=classes).to_env())
         assert Settings.from_env().classes == classes  # workers read back exactly what was asked for
+
+
+def test_protective_headers_on_every_answer(tmp_path: Path) -> None:
+    """CORE-028 on every answer, errors included; CORE-029 where a token was presented or handed out."""
+    with client_for(sqlite_url(tmp_path)) as client:
+        public = client.get("/v1/api-info")
+        missing = client.get("/v1/no-such-thing")
+        issued = client.post("/v1/test/tokens", json={"persona": "case-officer", "municipalityCode": "0180"})
+        refused = client.get("/v1/me", headers={"Authorization": "Bearer not-a-jwt"})
+        me = client.get("/v1/me", headers={"Authorization": f"Bearer {issued.json()['accessToken']}"})
+    for response in (public, missing, issued, refused, me):
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert [r.headers.get("cache-control") for r in (issued, refused, me)] == ["no-store"] * 3
+    assert "cache-control" not in public.headers  # public data may be cached

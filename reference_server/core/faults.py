@@ -218,4 +218,16 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("CORE-005", "CORE-003"),
         "An attachment's content is decoded trusting the client: content that is not base64 gives 500, not 400.",
     ),
+    (
+        "content-type-options-missing",
+        ("CORE-028",),
+        "Responses carry no X-Content-Type-Options header: a browser may sniff a JSON answer holding "
+        "user-supplied text as HTML.",
+    ),
+    (
+        "authenticated-responses-cacheable",
+        ("CORE-029",),
+        "Responses carry no Cache-Control: answers to authenticated requests (bookings, representatives, "
+        "/me) and issued tokens may be kept by a shared proxy or the browser's cache.",
+    ),
 )

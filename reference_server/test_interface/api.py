@@ -15,6 +15,7 @@ from reference_server.auth import IDENTITY_CLAIMS
 from reference_server.clock import EARLIEST, LATEST, ClockState, ServerClock
 from reference_server.discovery.organisations import load_organisation, person_exists
 from reference_server.problems import FieldError
+from reference_server.protective_headers import no_store
 from reference_server.routing import Call, Handler, json_response
 from reference_server.storage import DATA_TABLES, organisations, payment_simulation
 from reference_server.test_interface.fixtures import create_fixtures
@@ -127,15 +128,10 @@ def issue_test_token(call: Call) -> Response:
     expires_in = int(body.get("expiresIn", 3600))
     claims = {name: body[name] for name in IDENTITY_CLAIMS if name in body}
     token, expires_at = call.services.tokens.issue(body["persona"], _subject(body), claims, expires_in)
-    return json_response(
-        {
-            "accessToken": token,
-            "tokenType": "Bearer",
-            "expiresIn": expires_in,
-            "expiresAt": utc_text(expires_at),
-        },
-        201,
-    )
+    issued = {"accessToken": token, "tokenType": "Bearer", "expiresIn": expires_in, "expiresAt": utc_text(expires_at)}
+    if call.settings.fault_active("authenticated-responses-cacheable"):
+        return json_response(issued, 201)
+    return no_store(json_response(issued, 201), call.settings)
 
 
 HANDLERS: dict[str, Handler] = {

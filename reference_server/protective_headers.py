@@ -1,0 +1,60 @@
+"""Headers that protect what a response carries (CORE-028, CORE-029), on every response.
+
+`X-Content-Type-Options: nosniff` keeps a browser from running a response as another type than
+the one declared; `Cache-Control: no-store` keeps personal data and tokens out of shared and
+local caches. Whether a response holds personal data is known only to its handler, so the rule is
+the one the standard gives: every answer to a request that presented a token, and every answer
+that hands out a token (the handler that does says so itself, with `no_store`).
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reference_server.settings import Settings
+
+NO_STORE = "no-store"
+
+
+def protective_headers(settings: Settings, request: Headers) -> dict[str, str]:
+    """The headers for a response to a request with headers `request` (none where the release lacks them)."""
+    found = {}
+    if settings.states("CORE-028") and not settings.fault_active("content-type-options-missing"):
+        found["X-Content-Type-Options"] = "nosniff"
+    authenticated = "authorization" in request
+    if settings.states("CORE-029") and authenticated and not settings.fault_active("authenticated-responses-cacheable"):
+        found["Cache-Control"] = NO_STORE
+    return found
+
+
+def no_store(response: Response, settings: Settings) -> Response:
+    """Mark a response that hands out a token as never to be cached (CORE-029)."""
+    if settings.states("CORE-029"):
+        response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
+class ProtectiveHeaders:
+    """Adds the headers as the response starts. Starlette answers an unhandled exception outside
+    every middleware, so `app._unexpected` sets them on that one response itself."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = protective_headers(self.settings, Headers(scope=scope))
+
+        async def send_protected(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in wanted.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_protected)
