@@ -146,6 +146,9 @@ class TokenService:
             )
         except (jwt.InvalidTokenError, jwt.PyJWKError) as exc:
             raise InvalidToken(f"The token is not valid: {str(exc).rstrip('.')}.") from exc
+        for name in ("exp", "iat"):
+            if not _is_time(claims[name]):
+                raise InvalidToken(f"The token's {name} is not a time (seconds since 1970 up to the year 9999).")
         now = self._clock.now().timestamp()
         if not self._settings.fault_active("expired-token-accepted") and now >= claims["exp"]:
             raise InvalidToken("The token has expired.")
@@ -157,6 +160,15 @@ class TokenService:
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             claims={name: claims[name] for name in IDENTITY_CLAIMS if name in claims},
         )
+
+
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last instant a timestamp of the API can name
+
+
+def _is_time(value: object) -> bool:
+    """A NumericDate (RFC 7519) the server can compare and turn into a timestamp: a number, not a
+    string or a boolean, within the calendar (a signed `exp` of 1e300 must be refused, not crash)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= LATEST_TIME
 
 
 def authenticate(

@@ -1,4 +1,4 @@
-"""Reading and writing RFC 3339 instants.
+"""Reading and writing RFC 3339 instants and dates.
 
 The API always answers in UTC with `Z` at second precision (as in every example of the spec), so
 a client comparing timestamps as strings gets what it set. Input accepts any RFC 3339 offset.
@@ -7,13 +7,23 @@ a client comparing timestamps as strings gets what it set. Input accepts any RFC
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reference_server.settings import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")
+
+
+def calendar_date(text: str) -> date:
+    """A full-date the schema accepted. `format: date` takes year 0000, which no Python date holds:
+    that reads as the earliest date there is, so the caller's range check refuses it with 400 like
+    any other date out of range, instead of the parser failing with 500."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return date.min
 
 
 def utc_text(instant: datetime) -> str:

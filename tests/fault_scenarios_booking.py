@@ -57,6 +57,7 @@ __all__ = [
     "settlement_export_to_inclusive_of_next_day",
     "settlement_omits_refunds",
     "waiting_list_skipped",
+    "year_zero_date_500",
 ]
 
 NOW = "2027-01-04T09:00:00Z"
@@ -617,3 +618,9 @@ def other_organisations_cannot_book(client: TestClient) -> None:
     )
     refused = venue.book(region, f"{DAY}T10:00:00Z", f"{DAY}T11:00:00Z", "company")
     assert refused.status_code == 422 and refused.json()["type"] == "urn:bob:problem:customer-category-not-allowed"
+
+
+def year_zero_date_500(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    response = client.get(f"/v1/units/{venue.unit}/availability", params={"from": "0000-01-01", "to": "0000-01-01"})
+    assert response.status_code == 500

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jwt
 import pytest
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from test_server_support import (
     TestClient,
@@ -22,6 +24,8 @@ from test_server_support import (
     sqlite_url,
     token,
 )
+
+from reference_server.storage import Storage, signing_keys
 
 
 @pytest.fixture
@@ -162,6 +166,22 @@ def test_a_bad_token_gives_401_even_where_anonymous_is_allowed(client: TestClien
         response = client.get(path, headers={"Authorization": authorization})
         assert_problem(response, 401, "unauthorized")
         assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+@pytest.mark.parametrize("exp", ["9999999999", 10**20, 1e300, True, -1])
+def test_a_signed_token_with_a_malformed_time_gives_401(tmp_path: Path, exp: object) -> None:
+    """Signed with the server's own key, so only the claim is wrong: 401, never a 500."""
+    with client_for(sqlite_url(tmp_path)) as client:
+        client.get("/v1/api-info")  # the key exists once the server has started
+        with Storage(sqlite_url(tmp_path)).read() as conn:
+            pem = conn.execute(sa.select(signing_keys.c.private_key_pem)).scalar_one()
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        claims = {"sub": "x", "persona": "case-officer", "municipalityCode": "0180", "iss": "bob-test-idp"}
+        forged = jwt.encode({**claims, "aud": "bob", "iat": 1, "exp": exp}, key, algorithm="EdDSA")
+        response = client.get("/v1/me", headers=bearer(forged))
+        assert_problem(response, 401, "unauthorized")
+        genuine = jwt.encode({**claims, "aud": "bob", "iat": 1, "exp": 9999999999}, key, algorithm="EdDSA")
+        assert client.get("/v1/me", headers=bearer(genuine)).status_code == 200  # the key is the right one
 
 
 def test_a_token_expires_on_the_server_clock(client: TestClient) -> None:

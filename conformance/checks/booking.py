@@ -376,6 +376,24 @@ def booking_length_limit(ctx: CheckContext) -> None:
 
 
 @check(
+    "dates-out-of-range",
+    "A date the schema allows but no calendar of the server holds (year 0000) gives 400 naming it, never a 5xx",
+    requirements=["CORE-005"],
+)
+def dates_out_of_range(ctx: CheckContext) -> None:
+    """`format: date` takes 0000-01-01; a server may refuse dates before 1970-01-02 with 400 (the
+    parameter's description), or take them; what it may not do is fail."""
+    venue = bd.build_venue(ctx)
+    path = f"/units/{venue.unit_id}/availability"
+    year_zero = ctx.anonymous.get(path, params={"from": "0000-01-01", "to": "0000-01-01"})
+    if year_zero.status_code != 200:
+        expect(year_zero).problem(400, "validation-error").names_parameter("from")
+    # Before `from` as well as out of range: 400 whichever the server sees first.
+    backwards = ctx.anonymous.get(path, params={"from": "1970-01-02", "to": "0000-12-31"})
+    expect(backwards).problem(400, "validation-error").names_parameter("to")
+
+
+@check(
     "price-by-category",
     "The price is the category's hourly price for the booked minutes, in öre rounded halves up; unfit categories 422",
     requirements=["BOOK-006"],

@@ -48,6 +48,8 @@ def get_unit_booking_terms(call: Call) -> Response:
 
 
 def _date_range(call: Call) -> tuple[date, date]:
+    if call.settings.fault_active("year-zero-date-500"):
+        date.fromisoformat(call.query["from"])  # the parser's ValueError for year 0000 escapes as a 500
     first, last = date_parameter(call.query["from"], "from"), date_parameter(call.query["to"], "to")
     if last == LATEST_DATE and call.settings.fault_active("availability-range-end-exclusive"):
         raise problems.validation_error([FieldError("query", f"must be before {LATEST_DATE}", name="to")])

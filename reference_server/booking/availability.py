@@ -17,7 +17,7 @@ from typing import Any
 from reference_server import problems
 from reference_server.discovery.opening_hours import WEEKDAYS
 from reference_server.settings import Settings
-from reference_server.timestamps import STOCKHOLM
+from reference_server.timestamps import STOCKHOLM, calendar_date
 
 Interval = tuple[datetime, datetime]
 # Dates a range may name: far enough inside the calendar that a local midnight a day later (or
@@ -27,7 +27,7 @@ EARLIEST_DATE, LATEST_DATE = date(1970, 1, 2), date(8999, 12, 30)
 
 def date_parameter(value: str, name: str) -> date:
     """A date query parameter (already a valid date by the schema) within the supported range, else 400."""
-    day = date.fromisoformat(value)
+    day = calendar_date(value)
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise problems.validation_error(
             [problems.FieldError("query", f"must be from {EARLIEST_DATE} to {LATEST_DATE}", name=name)]

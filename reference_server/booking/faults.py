@@ -107,4 +107,10 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "Only associations and companies have customer categories: a public body's or another organisation's "
         "representative gets 422 customer-category-not-allowed for company too, so they cannot book at all.",
     ),
+    (
+        "year-zero-date-500",
+        ("CORE-005", "CORE-003"),
+        "Availability parses from with the language's date type, which has no year 0000: a date the schema "
+        "allows crashes the request with 500 instead of a 400 naming it.",
+    ),
 )
