@@ -30,13 +30,12 @@ from reference_server.core import api as core
 from reference_server.discovery import api as discovery
 from reference_server.grants import api as grants
 from reference_server.payments import api as payments_api
-from reference_server.protective_headers import ProtectiveHeaders, protective_headers
+from reference_server.response_headers import ResponseHeaders, response_headers
 from reference_server.routing import Handler, Services, api_routes
 from reference_server.season_allocation import api as season
 from reference_server.settings import Settings
 from reference_server.storage import Storage
 from reference_server.test_interface import api as test_interface
-from reference_server.version_header import VersionHeader, api_version
 from spec.governance.docs_site import render_reference
 
 log = logging.getLogger("reference_server")
@@ -86,10 +85,7 @@ async def _http_exception(settings: Settings, request: Request, exc: Exception) 
 async def _unexpected(settings: Settings, request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     response = problems.problem_response(problems.internal_error(), request, settings)
-    version = api_version(settings, response.status_code)
-    if version is not None:
-        response.headers["API-Version"] = version
-    response.headers.update(protective_headers(settings, request.headers))
+    response.headers.update(response_headers(settings, request.headers, response.status_code))
     return response
 
 
@@ -148,7 +144,7 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: partial(_http_exception, settings),
             Exception: partial(_unexpected, settings),
         },
-        middleware=[Middleware(VersionHeader, settings=settings), Middleware(ProtectiveHeaders, settings=settings)],
+        middleware=[Middleware(ResponseHeaders, settings=settings)],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

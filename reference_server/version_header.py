@@ -1,10 +1,8 @@
 """`API-Version` on every response (CORE-026): clients and gateways learn which release of the
-standard answered without a second request, whatever the route, errors included."""
+standard answered without a second request, whatever the route, errors included. The header is
+added with the others in `response_headers.py`."""
 
 from __future__ import annotations
-
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import spec
 from reference_server.settings import Settings
@@ -27,26 +25,3 @@ def api_version(settings: Settings, status: int) -> str | None:
         return None
     version = stated_version(settings)
     return version.split(".")[0] if settings.fault_active("api-version-header-major-only") else version
-
-
-class VersionHeader:
-    """Adds the header as the response starts. Starlette answers an unhandled exception outside
-    every middleware, so `app._unexpected` sets it on that one response itself."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_version(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                value = api_version(self.settings, message["status"])
-                if value is not None:
-                    MutableHeaders(scope=message)["API-Version"] = value
-            await send(message)
-
-        await self.app(scope, receive, send_with_version)

@@ -1,9 +1,4 @@
-"""Injectable faults of the activities class: realistic supplier mistakes the harness must catch.
-
-Each is read with `settings.fault_active(NAME)` at the place in this package where the mistake would
-be made; `reference_server/faults.py` gathers every class's into the catalogue. Entries are (name,
-requirements broken, description), the fields of `faults.Fault`.
-"""
+"""Injectable faults of the activities class, gathered and explained by `reference_server/faults.py`."""
 
 from __future__ import annotations
 

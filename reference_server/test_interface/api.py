@@ -15,7 +15,7 @@ from reference_server.auth import IDENTITY_CLAIMS
 from reference_server.clock import EARLIEST, LATEST, ClockState, ServerClock
 from reference_server.discovery.organisations import load_organisation, person_exists
 from reference_server.problems import FieldError
-from reference_server.protective_headers import no_store
+from reference_server.response_headers import no_store
 from reference_server.routing import Call, Handler, json_response
 from reference_server.storage import DATA_TABLES, organisations, payment_simulation
 from reference_server.test_interface.fixtures import create_fixtures

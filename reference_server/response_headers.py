@@ -1,4 +1,5 @@
-"""Headers that protect what a response carries (CORE-028, CORE-029), on every response.
+"""The headers every response carries: `API-Version` (CORE-026) and those that protect what a
+response holds (CORE-028, CORE-029).
 
 `X-Content-Type-Options: nosniff` keeps a browser from running a response as another type than
 the one declared; `Cache-Control: no-store` keeps personal data and tokens out of shared and
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_server.settings import Settings
+from reference_server.version_header import api_version
 
 NO_STORE = "no-store"
 
@@ -36,7 +38,16 @@ def no_store(response: Response, settings: Settings) -> Response:
     return response
 
 
-class ProtectiveHeaders:
+def response_headers(settings: Settings, request: Headers, status: int) -> dict[str, str]:
+    """Every header this module adds to a response of `status` to a request with headers `request`."""
+    found = protective_headers(settings, request)
+    version = api_version(settings, status)
+    if version is not None:
+        found["API-Version"] = version
+    return found
+
+
+class ResponseHeaders:
     """Adds the headers as the response starts. Starlette answers an unhandled exception outside
     every middleware, so `app._unexpected` sets them on that one response itself."""
 
@@ -48,13 +59,13 @@ class ProtectiveHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = protective_headers(self.settings, Headers(scope=scope))
+        request = Headers(scope=scope)
 
-        async def send_protected(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in wanted.items():
+                for name, value in response_headers(self.settings, request, message["status"]).items():
                     headers.setdefault(name, value)
             await send(message)
 
-        await self.app(scope, receive, send_protected)
+        await self.app(scope, receive, send_with_headers)
