@@ -7,6 +7,7 @@ counted on the server clock, never on the host's clock, so moving the clock expi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.datastructures import Headers
 import spec
 
 from . import problems
-from .clock import ServerClock, real_now
+from .clock import EARLIEST, LATEST, ServerClock, real_now
 from .settings import Settings
 from .storage import Storage, signing_keys
 
@@ -31,6 +32,9 @@ KEY_ID = "test-idp"
 PERSONAS = tuple(spec.openapi()["components"]["schemas"]["Persona"]["enum"])
 # Claims carried over from POST /test/tokens into the token and back out through GET /me.
 IDENTITY_CLAIMS = ("personId", "organisationId", "role", "municipalityCode", "clientId", "scopes")
+# The NumericDate claims (RFC 7519): seconds since the epoch, within the range the server clock can take.
+TIME_CLAIMS = ("exp", "iat", "nbf")
+_TOKEN_REQUEST = spec.openapi()["components"]["schemas"]["TestTokenRequest"]["properties"]
 
 
 class InvalidToken(Exception):
@@ -72,6 +76,36 @@ def _load_or_create_key(storage: Storage) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise TypeError("the stored signing key is not an Ed25519 key")
     return key
+
+
+def _time_claim_error(name: str, value: object) -> str | None:
+    """Why a NumericDate claim cannot be used, if it cannot.
+
+    A signature only proves who wrote the claims, not that they are sane: a string, 10**20 or
+    1e300 as `exp` would otherwise reach the comparison with the clock or the conversion to a
+    datetime and crash the request instead of refusing the token.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"the {name} claim is not a number"
+    if not (math.isfinite(value) and EARLIEST.timestamp() <= value < LATEST.timestamp()):
+        return f"the {name} claim is out of range"
+    return None
+
+
+def claims_error(claims: dict[str, Any]) -> str | None:
+    """What makes verified claims unusable: a time claim that is no time, a subject that is no
+    string, or an identity claim that POST /test/tokens would not have accepted."""
+    for name in TIME_CLAIMS:
+        if name in claims:
+            reason = _time_claim_error(name, claims[name])
+            if reason:
+                return reason
+    if not isinstance(claims.get("sub"), str):
+        return "the sub claim is not a string"
+    for name in IDENTITY_CLAIMS:
+        if name in claims and spec.schema_errors(_TOKEN_REQUEST[name], claims[name]):
+            return f"the {name} claim is not valid"
+    return None
 
 
 class TokenService:
@@ -132,6 +166,9 @@ class TokenService:
             )
         except (jwt.InvalidTokenError, jwt.PyJWKError) as exc:
             raise InvalidToken(f"The token is not valid: {str(exc).rstrip('.')}.") from exc
+        reason = claims_error(claims)
+        if reason:
+            raise InvalidToken(f"The token is not valid: {reason}.")
         now = self._clock.now().timestamp()
         if not self._settings.fault_active("expired-token-accepted") and now >= claims["exp"]:
             raise InvalidToken("The token has expired.")

@@ -41,7 +41,7 @@ def get_unit_booking_terms(call: Call) -> Response:
 
 
 def _date_range(call: Call) -> tuple[date, date]:
-    first, last = date_parameter(call.query["from"], "from"), date_parameter(call.query["to"], "to")
+    first, last = date_parameter(call.query["from"]), date_parameter(call.query["to"])
     if last < first:
         raise problems.validation_error([FieldError("query", "must not be before from", name="to")])
     if (last - first).days >= MAX_RANGE_DAYS:

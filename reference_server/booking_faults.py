@@ -203,6 +203,13 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "last day of the range are left out.",
     ),
     (
+        "year-zero-date-500",
+        ("CORE-005", "CORE-003"),
+        "The from and to filters of GET /activities are trusted once they look like dates: year 0000, which "
+        "the date format allows, reaches the language's date parser and crashes the server (500), as does a "
+        "date at the very end of the calendar.",
+    ),
+    (
         "duplicate-registration-accepted",
         ("ACT-002",),
         "Nobody checks whether the person is already registered: the same person gets a second place or a "

@@ -14,11 +14,10 @@ import sqlalchemy as sa
 import spec
 
 from . import taxonomy
-from .availability import EARLIEST_DATE, LATEST_DATE
 from .booking_terms import terms_from_input, terms_row
 from .problems import FieldError
 from .storage import activities, blocked_periods, booking_terms, seasons
-from .timestamps import parse_instant
+from .timestamps import EARLIEST_DATE, LATEST_DATE, parse_instant
 
 Rows = list[tuple[sa.Table, dict[str, Any]]]
 RefAssigner = Callable[[str, str], str]  # (ref, pointer) -> id

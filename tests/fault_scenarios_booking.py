@@ -54,6 +54,7 @@ __all__ = [
     "season_occurrences_in_utc",
     "settlement_omits_refunds",
     "waiting_list_skipped",
+    "year_zero_date_500",
 ]
 
 NOW = "2027-01-04T09:00:00Z"
@@ -590,3 +591,13 @@ def other_organisations_cannot_book(client: TestClient) -> None:
     )
     refused = venue.book(region, f"{DAY}T10:00:00Z", f"{DAY}T11:00:00Z", "company")
     assert refused.status_code == 422 and refused.json()["type"] == "urn:bob:problem:customer-category-not-allowed"
+
+
+def year_zero_date_500(client: TestClient) -> None:
+    """Year 0000 in the activities filter crashes the server; elsewhere, and for an ordinary date, it does not."""
+    venue = Venue(client)
+    crashed = client.get("/v1/activities", params={"from": "0000-01-01"})
+    assert crashed.status_code == 500, crashed.text
+    assert client.get("/v1/activities", params={"from": DAY}).status_code == 200
+    refused = client.get(f"/v1/units/{venue.unit}/availability", params={"from": "0000-01-01", "to": "0000-01-02"})
+    assert refused.status_code == 400, refused.text
