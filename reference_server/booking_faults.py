@@ -205,9 +205,9 @@ BOOKING_FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "year-zero-date-500",
         ("CORE-005", "CORE-003"),
-        "The from and to filters of GET /activities are trusted once they look like dates: year 0000, which "
-        "the date format allows, reaches the language's date parser and crashes the server (500), as does a "
-        "date at the very end of the calendar.",
+        "Date query parameters (from and to of activities, availability and the finance export) are trusted "
+        "once they look like dates: year 0000, which the date format allows, reaches the language's date "
+        "parser and crashes the server (500), as does a date at the very end of the calendar.",
     ),
     (
         "duplicate-registration-accepted",

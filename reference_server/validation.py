@@ -76,14 +76,10 @@ def _message(err: Any) -> str:
     return str(err.message)
 
 
-def _formats(operation: spec.Operation, name: str, settings: Settings) -> spec.FormatCheckers | None:
-    """The format checkers for parameter `name` of `operation` (None: the spec's own)."""
-    if (
-        settings.fault_active("year-zero-date-500")
-        and operation.operation_id == "listActivities"
-        and name in ("from", "to")
-    ):
-        # The filter's dates are trusted once they look like dates: the handler's parser meets year 0000.
+def _formats(parameter: spec.Parameter, settings: Settings) -> spec.FormatCheckers | None:
+    """The format checkers for `parameter` (None: the spec's own)."""
+    if settings.fault_active("year-zero-date-500") and parameter.location == "query":
+        # Query dates are trusted once they look like dates: the handler's date parser meets year 0000.
         return None
     return SERVER_FORMATS
 
@@ -171,7 +167,7 @@ def _parameters(
         if error is not None:
             errors.append(error)
             continue
-        formats = _formats(operation, parameter.name, settings)
+        formats = _formats(parameter, settings)
         for err in spec.validator(parameter.schema, operation.release, formats).iter_errors(value):
             errors.append(FieldError(parameter.location, _message(err), name=parameter.name))
         target[parameter.name] = value

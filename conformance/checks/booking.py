@@ -17,6 +17,7 @@ from conformance.booking_data import Interval, Venue, iso, local
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
 from conformance.expect import ensure, ensure_status, expect, require
+from conformance.far_dates import refused_or_read
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -167,6 +168,35 @@ def availability(ctx: CheckContext) -> None:
         expect(ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=params)).problem(
             400, "validation-error"
         ).names_parameter(name)
+
+
+@check(
+    "far-dates",
+    "Availability for dates at the ends of the calendar gives 400 naming from, or is read as any range",
+    requirements=["CORE-005"],
+)
+def far_dates(ctx: CheckContext) -> None:
+    """`from` may be refused before 1970-01-02 or after 8999-12-30 (its description); a range that is
+    taken is read as any other: nothing busy, and free is open time not yet past (none in year 0)."""
+    bd.frozen_now(ctx)
+    venue = bd.build_venue(ctx, citizens=1)
+    for first, last, future in (("0000-01-01", "0000-01-02", False), ("9999-12-30", "9999-12-31", True)):
+
+        def normal(body: Any, first: str = first, last: str = last, future: bool = future) -> str | None:
+            if not isinstance(body, dict):
+                return "the body is no object"
+            echoed = (body.get("from"), body.get("to"))
+            if echoed != (first, last):
+                return f"the range is served as {echoed}"
+            if body.get("busy") != []:
+                return f"busy time {body.get('busy')} where nothing is booked"
+            wanted = body.get("open") if future else []
+            if body.get("free") != wanted:
+                return f"free is {body.get('free')}, not {'the open time' if future else 'empty (all past)'}"
+            return None
+
+        response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params={"from": first, "to": last})
+        refused_or_read(response, "from", normal)
 
 
 @check(
