@@ -7,6 +7,7 @@ counted on the server clock, never on the host's clock, so moving the clock expi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ from starlette.datastructures import Headers
 
 import spec
 from reference_server import problems
-from reference_server.clock import ServerClock, real_now
+from reference_server.clock import EARLIEST, LATEST, ServerClock, real_now
 from reference_server.settings import Settings
 from reference_server.storage import Storage, signing_keys
 
@@ -30,6 +31,9 @@ KEY_ID = "test-idp"
 PERSONAS = tuple(spec.openapi()["components"]["schemas"]["Persona"]["enum"])
 # Claims carried over from POST /test/tokens into the token and back out through GET /me.
 IDENTITY_CLAIMS = ("personId", "organisationId", "role", "municipalityCode", "clientId", "scopes")
+# The NumericDate claims (RFC 7519): seconds since the epoch, within the range the server clock can take.
+TIME_CLAIMS = ("exp", "iat", "nbf")
+_TOKEN_REQUEST = spec.openapi()["components"]["schemas"]["TestTokenRequest"]["properties"]
 
 
 class InvalidToken(Exception):
@@ -77,6 +81,36 @@ def test_idp_key_stored(storage: Storage) -> bool:
     """Whether the database holds the test identity provider's key (a sandbox used it)."""
     with storage.read() as conn:
         return conn.execute(sa.select(signing_keys.c.id).where(signing_keys.c.id == KEY_ID)).first() is not None
+
+
+def _time_claim_error(name: str, value: object) -> str | None:
+    """Why a NumericDate claim cannot be used, if it cannot.
+
+    A signature only proves who wrote the claims, not that they are sane: a string, 10**20 or
+    1e300 as `exp` would otherwise reach the comparison with the clock or the conversion to a
+    datetime and crash the request instead of refusing the token.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"the {name} claim is not a number"
+    if not (math.isfinite(value) and EARLIEST.timestamp() <= value < LATEST.timestamp()):
+        return f"the {name} claim is out of range"
+    return None
+
+
+def claims_error(claims: dict[str, Any]) -> str | None:
+    """What makes verified claims unusable: a time claim that is no time, a subject that is no
+    string, or an identity claim that POST /test/tokens would not have accepted."""
+    for name in TIME_CLAIMS:
+        if name in claims:
+            reason = _time_claim_error(name, claims[name])
+            if reason:
+                return reason
+    if not isinstance(claims.get("sub"), str):
+        return "the sub claim is not a string"
+    for name in IDENTITY_CLAIMS:
+        if name in claims and spec.schema_errors(_TOKEN_REQUEST[name], claims[name]):
+            return f"the {name} claim is not valid"
+    return None
 
 
 class TokenService:
@@ -146,9 +180,9 @@ class TokenService:
             )
         except (jwt.InvalidTokenError, jwt.PyJWKError) as exc:
             raise InvalidToken(f"The token is not valid: {str(exc).rstrip('.')}.") from exc
-        for name in ("exp", "iat"):
-            if not _is_time(claims[name]):
-                raise InvalidToken(f"The token's {name} is not a time (seconds since 1970 up to the year 9999).")
+        reason = claims_error(claims)
+        if reason:
+            raise InvalidToken(f"The token is not valid: {reason}.")
         now = self._clock.now().timestamp()
         if not self._settings.fault_active("expired-token-accepted") and now >= claims["exp"]:
             raise InvalidToken("The token has expired.")
@@ -160,15 +194,6 @@ class TokenService:
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             claims={name: claims[name] for name in IDENTITY_CLAIMS if name in claims},
         )
-
-
-LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last instant a timestamp of the API can name
-
-
-def _is_time(value: object) -> bool:
-    """A NumericDate (RFC 7519) the server can compare and turn into a timestamp: a number, not a
-    string or a boolean, within the calendar (a signed `exp` of 1e300 must be refused, not crash)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= LATEST_TIME
 
 
 def authenticate(

@@ -14,16 +14,10 @@ from reference_server.settings import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d:)60")
-
-
-def calendar_date(text: str) -> date:
-    """A full-date the schema accepted. `format: date` takes year 0000, which no Python date holds:
-    that reads as the earliest date there is, so the caller's range check refuses it with 400 like
-    any other date out of range, instead of the parser failing with 500."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return date.min
+# The dates the server computes with. The schema's `format: date` allows years 0000 to 9999, which
+# Python's date cannot all hold (year 0) and which leave no room for a local midnight a day later
+# (or earlier, in UTC); the spec lets a server refuse dates before 1970-01-02 or after 8999-12-30.
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 2), date(8999, 12, 30)
 
 
 def utc_text(instant: datetime) -> str:
@@ -59,3 +53,20 @@ def parse_instant(text: str) -> datetime:
     except OverflowError as exc:
         raise ValueError("the instant is out of the supported range") from exc
     return instant
+
+
+def supported_date(text: str) -> bool:
+    """Whether a well-formed RFC 3339 full-date lies from EARLIEST_DATE to LATEST_DATE."""
+    try:
+        return EARLIEST_DATE <= date.fromisoformat(text) <= LATEST_DATE
+    except ValueError:  # year 0000, which the format allows and Python does not
+        return False
+
+
+def supported_instant(text: str) -> bool:
+    """Whether a well-formed RFC 3339 date-time can be read by `parse_instant`."""
+    try:
+        parse_instant(text)
+    except ValueError:
+        return False
+    return True

@@ -4,6 +4,11 @@ Parameters arrive as strings; they are coerced to the type their schema names (s
 fails as "not of type integer" rather than crashing a handler) and then validated with the very
 schemas of the spec. Every offending parameter and body member is reported at once, so a client
 fixes them in one round. Query parameters the operation does not define are ignored.
+
+Dates and instants are narrowed here, for every parameter and body member at once, to what the
+server can compute with (`timestamps.supported_date`, `supported_instant`): the formats allow
+year 0000 and instants at the very ends of the calendar, which would otherwise crash a handler's
+date arithmetic long after validation passed.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema_rs
 from jsonschema_rs import ValidationErrorKind
 from starlette.datastructures import Headers, QueryParams
 
@@ -22,10 +28,59 @@ import spec
 from reference_server import problems
 from reference_server.problems import FieldError
 from reference_server.settings import Settings
+from reference_server.timestamps import EARLIEST_DATE, LATEST_DATE, supported_date, supported_instant
 from spec.identifiers import municipality_code_error
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _UNKNOWN_MEMBER_KINDS = (ValidationErrorKind.AdditionalProperties, ValidationErrorKind.UnevaluatedProperties)
+
+# The formats as the spec defines them (RFC 3339), to tell a malformed value from one out of range.
+_WELL_FORMED = {
+    name: jsonschema_rs.validator_for({"format": name}, validate_formats=True) for name in ("date", "date-time")
+}
+# What a value out of the server's range is told, by format.
+_OUT_OF_RANGE = {
+    "date": f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}",
+    "date-time": "must be an instant from year 0001 to 9999 both in UTC and in Europe/Stockholm",
+}
+
+
+def _checker(name: str, supported: Callable[[str], bool]) -> Callable[[str], bool]:
+    """The spec's check of format `name`, narrowed by `supported` (called only on well-formed values)."""
+    well_formed = _WELL_FORMED[name]
+
+    def check(value: str) -> bool:
+        return bool(well_formed.is_valid(value)) and bool(supported(value))
+
+    return check
+
+
+# The checkers every request is validated with: the spec's format, narrowed to the supported range.
+SERVER_FORMATS: spec.FormatCheckers = {
+    "date": _checker("date", supported_date),
+    "date-time": _checker("date-time", supported_instant),
+}
+
+
+def _message(err: Any) -> str:
+    """The error's message; for a well-formed date or instant out of range, what the range is."""
+    kind = err.kind
+    if (
+        isinstance(kind, ValidationErrorKind.Format)
+        and kind.format in _OUT_OF_RANGE
+        and isinstance(err.instance, str)
+        and _WELL_FORMED[kind.format].is_valid(err.instance)
+    ):
+        return _OUT_OF_RANGE[kind.format]
+    return str(err.message)
+
+
+def _formats(parameter: spec.Parameter, settings: Settings) -> spec.FormatCheckers | None:
+    """The format checkers for `parameter` (None: the spec's own)."""
+    if settings.fault_active("year-zero-date-500") and parameter.location == "query":
+        # Query dates are trusted once they look like dates: the handler's date parser meets year 0000.
+        return None
+    return SERVER_FORMATS
 
 
 @dataclass(frozen=True)
@@ -111,8 +166,9 @@ def _parameters(
         if error is not None:
             errors.append(error)
             continue
-        for _, message in spec.schema_errors(parameter.schema, value, operation.release):
-            errors.append(FieldError(parameter.location, message, name=parameter.name))
+        formats = _formats(parameter, settings)
+        for err in spec.validator(parameter.schema, operation.release, formats).iter_errors(value):
+            errors.append(FieldError(parameter.location, _message(err), name=parameter.name))
         target[parameter.name] = value
         provided.add(parameter.name)
     return path, query, provided, errors
@@ -196,7 +252,7 @@ def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> li
     missing required member at the pointer it should have had, so `errors` names the field.
     """
     found: list[FieldError] = []
-    for err in list(spec.validator(schema, settings.release).iter_errors(instance)):
+    for err in list(spec.validator(schema, settings.release, SERVER_FORMATS).iter_errors(instance)):
         path = list(err.instance_path)
         kind = err.kind
         if isinstance(kind, _UNKNOWN_MEMBER_KINDS):
@@ -220,7 +276,7 @@ def body_errors(schema: dict[str, Any], instance: Any, settings: Settings) -> li
         elif isinstance(kind, ValidationErrorKind.MaxLength) and settings.fault_active("oversized-strings-accepted"):
             continue
         else:
-            found.append(FieldError("body", err.message, pointer=_pointer(path)))
+            found.append(FieldError("body", _message(err), pointer=_pointer(path)))
     unique: dict[tuple[str | None, str], FieldError] = {}
     for error in found:
         unique.setdefault((error.pointer, error.detail), error)

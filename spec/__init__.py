@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -360,28 +360,36 @@ def bundle_node(node: Any) -> Any:
     return node
 
 
-_validators: dict[tuple[Release, int], tuple[dict[str, Any], Any]] = {}
+FormatCheckers = Mapping[str, Callable[[str], bool]]
+_validators: dict[tuple[Release, int, int], tuple[dict[str, Any], FormatCheckers | None, Any]] = {}
 
 
-def validator(schema: dict[str, Any], release: Release = WORKING) -> Any:
+def validator(schema: dict[str, Any], release: Release = WORKING, formats: FormatCheckers | None = None) -> Any:
     """A compiled, cached validator (formats checked) for a schema taken from the document.
 
-    The cache holds the schema object itself, so an id is never reused for another schema.
+    `formats` replaces the checker of a format by name: a server may narrow what it accepts (the
+    reference server refuses dates it cannot compute with) without the reading every client and
+    the harness share changing. The cache holds the schema and the checkers themselves, so an id
+    is never reused for another schema.
     """
-    key = (release, id(schema))
+    key = (release, id(schema), id(formats))
     cached = _validators.get(key)
-    if cached is None or cached[0] is not schema:
+    if cached is None or cached[0] is not schema or cached[1] is not formats:
         compiled = jsonschema_rs.validator_for(
-            {**bundle_node(schema), "$defs": _bundled_defs(release)}, validate_formats=True
+            {**bundle_node(schema), "$defs": _bundled_defs(release)},
+            validate_formats=True,
+            formats=dict(formats) if formats is not None else None,
         )
-        cached = _validators[key] = (schema, compiled)
-    return cached[1]
+        cached = _validators[key] = (schema, formats, compiled)
+    return cached[2]
 
 
-def schema_errors(schema: dict[str, Any], instance: Any, release: Release = WORKING) -> list[tuple[str, str]]:
+def schema_errors(
+    schema: dict[str, Any], instance: Any, release: Release = WORKING, formats: FormatCheckers | None = None
+) -> list[tuple[str, str]]:
     """(JSON pointer into the instance, message) for each way `instance` breaks `schema`."""
     errors = []
-    for err in validator(schema, release).iter_errors(instance):
+    for err in validator(schema, release, formats).iter_errors(instance):
         pointer = "".join(f"/{p}" for p in err.instance_path)
         errors.append((pointer or "/", err.message))
     return errors

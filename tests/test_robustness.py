@@ -255,7 +255,7 @@ def test_a_broken_report_writer_leaves_a_stand_in_and_an_error(
     monkeypatch.setitem(reports.WRITERS, "report.html", broken)
     code, out, _ = certify(served, tmp_path, SUITE[:1])
     bundle = tmp_path / "report"
-    assert code == 1 and out.startswith("passed 5, failed 0, skipped 0, errors 1")
+    assert code == 1 and out.startswith("passed 7, failed 0, skipped 0, errors 1")
     stand_in = (bundle / "report.html").read_text(encoding="utf-8")
     assert "report.html could not be written" in stand_in and "RecursionError: maximum recursion" in stand_in
     error = {r["id"]: r for r in load_report(tmp_path)["results"]}["core.evidence-bundle"]

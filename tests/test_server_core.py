@@ -12,11 +12,13 @@ import yaml
 from test_server_support import (
     TestClient,
     assert_problem,
+    bearer,
     client_for,
     create,
     error_names,
     facility,
     sqlite_url,
+    token,
 )
 
 import spec
@@ -329,3 +331,40 @@ def test_protective_headers_on_every_answer(tmp_path: Path) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
     assert [r.headers.get("cache-control") for r in (issued, refused, me)] == ["no-store"] * 3
     assert "cache-control" not in public.headers  # public data may be cached
+
+
+@pytest.mark.parametrize("day", ["0000-01-01", "0001-01-01", "1970-01-01", "8999-12-31", "9999-12-31"])
+def test_dates_the_server_cannot_compute_with_give_400_naming_them(tmp_path: Path, day: str) -> None:
+    """The `date` format allows years 0000 to 9999; the server refuses, in request validation and for
+    every parameter and body member at once, what lies outside 1970-01-02..8999-12-30 (CORE-005),
+    instead of crashing in a handler's date arithmetic."""
+    with client_for(sqlite_url(tmp_path)) as client:
+        ids = create(client, facilities=[facility("f", units=[{"ref": "u", "name": "Hall A"}])])
+        staff = bearer(token(client, "facility-administrator", municipalityCode="0180"))
+        for path, params, headers in (
+            ("/v1/activities", {"from": day}, {}),
+            ("/v1/activities", {"to": day}, {}),
+            (f"/v1/units/{ids['u']}/availability", {"from": day, "to": day}, {}),
+            ("/v1/payment-transactions", {"from": day, "to": day}, staff),
+        ):
+            problem = assert_problem(client.get(path, params=params, headers=headers), 400, "validation-error")
+            assert set(params) <= error_names(problem), (path, problem)
+        season = {
+            "ref": "s",
+            "municipalityCode": "0180",
+            "name": "Höst",
+            "startDate": day,
+            "endDate": "2027-01-01",
+            "applicationDeadline": "2026-08-31T22:00:00Z",
+        }
+        problem = assert_problem(client.post("/v1/test/fixtures", json={"seasons": [season]}), 400, "validation-error")
+        assert "/seasons/0/startDate" in error_names(problem)
+
+
+@pytest.mark.parametrize("instant", ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59-01:00", "0001-01-01T00:30:00+01:00"])
+def test_instants_beyond_the_calendar_give_400_naming_them(tmp_path: Path, instant: str) -> None:
+    with client_for(sqlite_url(tmp_path)) as client:
+        problem = assert_problem(client.get("/v1/facilities", params={"openAt": instant}), 400, "validation-error")
+        assert error_names(problem) == {"openAt"}
+        problem = assert_problem(client.put("/v1/test/clock", json={"now": instant}), 400, "validation-error")
+        assert error_names(problem) == {"/now"}

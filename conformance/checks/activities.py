@@ -11,6 +11,7 @@ from conformance.booking_data import Venue, iso
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
 from conformance.expect import ensure, ensure_status, expect, require
+from conformance.far_dates import LAST_DAY, YEAR_ZERO, refused_or_read
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -120,6 +121,32 @@ def listing(ctx: CheckContext) -> None:
     require(_register(ctx, venue.citizen(), ids[0]), "ACT-002").status(201)
     _ensure_counts(ctx, ids[0], (1, 0, capacities[0] - 1), "counts do not follow a registration")
     expect(ctx.anonymous.get("/activities/no-such-activity")).problem(404, "not-found")
+
+
+@check(
+    "far-dates",
+    "from and to at the ends of the calendar (year 0000, 9999-12-31) give 400 naming them or are read as dates",
+    requirements=["CORE-005"],
+)
+def far_dates(ctx: CheckContext) -> None:
+    """The descriptions of from and to let a server refuse dates before 1970-01-02 or after 8999-12-30
+    with 400; a server that takes them must filter by them like by any date."""
+    venue, ids, _ = _venue(ctx, [ctx.random.randint(1, 9) for _ in range(2)], citizens=1)
+    everything, nothing = sorted(ids), []
+    for name, day, wanted in (
+        ("from", YEAR_ZERO, everything),
+        ("to", YEAR_ZERO, nothing),
+        ("from", LAST_DAY, nothing),
+        ("to", LAST_DAY, everything),
+    ):
+
+        def normal(body: Any, wanted: list[str] = wanted) -> str | None:
+            items = body.get("items") if isinstance(body, dict) else None
+            found = sorted(i.get("id") for i in items if isinstance(i, dict)) if isinstance(items, list) else None
+            return None if found == wanted else f"listed {found}, the unit's activities from/to that date are {wanted}"
+
+        response = ctx.anonymous.get("/activities", params={"unitId": venue.unit_id, name: day, "limit": 100})
+        refused_or_read(response, name, normal)
 
 
 @check(

@@ -14,6 +14,7 @@ from conformance import booking_data as bd
 from conformance.booking_data import Venue
 from conformance.context import CheckContext
 from conformance.expect import ensure, ensure_status, expect, require
+from conformance.far_dates import refused_or_read
 from conformance.http import RecordingClient, Response
 from conformance.listing import walk
 from conformance.registry import check
@@ -330,3 +331,26 @@ def authorisation(ctx: CheckContext) -> None:
     ):
         ensure_status(client.get("/payment-transactions", params=period), 403, f"{who} can read the finance export")
     expect(venue.admin().get("/payment-transactions", params=period)).status(200)
+
+
+@check(
+    "far-dates",
+    "The finance export for dates at the ends of the calendar gives 400 naming from, or an empty period",
+    requirements=["CORE-005"],
+)
+def far_dates(ctx: CheckContext) -> None:
+    """`from` may be refused before 1970-01-02 or after 8999-12-30 (its description); a period that is
+    taken holds nothing then, since no payment is made in year 0 or 9999."""
+    finance = _finance(ctx, "0180")
+    empty = {"charges": _sek(0), "refunds": _sek(0), "net": _sek(0)}
+
+    def normal(body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return "the body is no object"
+        if body.get("items") != [] or body.get("totals") != empty:
+            return f"items {body.get('items')} and totals {body.get('totals')} for a period without payments"
+        return None
+
+    for first, last in (("0000-01-01", "0000-01-02"), ("9999-12-30", "9999-12-31")):
+        response = finance.get("/payment-transactions", params={"from": first, "to": last})
+        refused_or_read(response, "from", normal)

@@ -82,9 +82,9 @@ def list_activities(call: Call) -> Response:
             )
         conditions.append(activities.c.activity_type.in_(sorted(spec.narrower_or_same(query["activityType"], release))))
     if "from" in query:
-        conditions.append(activities.c.start_at >= local_midnight(date_parameter(query["from"], "from")))
+        conditions.append(activities.c.start_at >= local_midnight(date_parameter(query["from"])))
     if "to" in query:
-        last = date_parameter(query["to"], "to")
+        last = date_parameter(query["to"])
         if not call.settings.fault_active("activities-to-date-exclusive"):
             last += timedelta(days=1)  # to is inclusive: up to the midnight that ends it
         conditions.append(activities.c.start_at < local_midnight(last))

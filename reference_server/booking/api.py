@@ -12,7 +12,6 @@ from starlette.responses import Response
 from reference_server import problems
 from reference_server.booking import bookings as b
 from reference_server.booking.availability import (
-    LATEST_DATE,
     clip,
     date_parameter,
     local_midnight,
@@ -27,7 +26,7 @@ from reference_server.pagination import page_body
 from reference_server.problems import FieldError
 from reference_server.routing import Call, Handler, json_response
 from reference_server.storage import bookings
-from reference_server.timestamps import parse_instant, utc_text
+from reference_server.timestamps import LATEST_DATE, parse_instant, utc_text
 
 MAX_RANGE_DAYS = 31
 MAX_BOOKING = timedelta(days=31)
@@ -48,9 +47,7 @@ def get_unit_booking_terms(call: Call) -> Response:
 
 
 def _date_range(call: Call) -> tuple[date, date]:
-    if call.settings.fault_active("year-zero-date-500"):
-        date.fromisoformat(call.query["from"])  # the parser's ValueError for year 0000 escapes as a 500
-    first, last = date_parameter(call.query["from"], "from"), date_parameter(call.query["to"], "to")
+    first, last = date_parameter(call.query["from"]), date_parameter(call.query["to"])
     if last == LATEST_DATE and call.settings.fault_active("availability-range-end-exclusive"):
         raise problems.validation_error([FieldError("query", f"must be before {LATEST_DATE}", name="to")])
     if last < first:

@@ -105,7 +105,8 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "year-zero-date-500",
         ("CORE-005", "CORE-003"),
-        "Availability parses from with the language's date type, which has no year 0000: a date the schema "
-        "allows crashes the request with 500 instead of a 400 naming it.",
+        "Date query parameters (from and to of activities, availability and the finance export) are trusted "
+        "once they look like dates: year 0000, which the date format allows, reaches the language's date "
+        "parser and crashes the server (500), as does a date at the very end of the calendar.",
     ),
 )

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 import spec
-from reference_server.booking.availability import EARLIEST_DATE, LATEST_DATE
 from reference_server.booking.terms import terms_from_input, terms_row
 from reference_server.discovery import taxonomy
 from reference_server.problems import FieldError
 from reference_server.storage import activities, blocked_periods, booking_terms, seasons
-from reference_server.timestamps import calendar_date, parse_instant
+from reference_server.timestamps import EARLIEST_DATE, LATEST_DATE, parse_instant
 
 Rows = list[tuple[sa.Table, dict[str, Any]]]
 RefAssigner = Callable[[str, str], str]  # (ref, pointer) -> id
@@ -102,7 +101,7 @@ def season(data: dict[str, Any], pointer: str, now: datetime, assign: RefAssigne
     """The row of one season of POST /test/fixtures."""
     errors: list[FieldError] = []
     season_id = assign(data["ref"], pointer)
-    first, last = calendar_date(data["startDate"]), calendar_date(data["endDate"])
+    first, last = date.fromisoformat(data["startDate"]), date.fromisoformat(data["endDate"])
     if not EARLIEST_DATE <= first <= LATEST_DATE - timedelta(days=MAX_SEASON_DAYS):
         errors.append(
             FieldError("body", f"must be from {EARLIEST_DATE} to {LATEST_DATE}", pointer=f"{pointer}/startDate")

@@ -114,7 +114,7 @@ def _export_municipality(identity: Identity | None) -> str:
 
 def list_payment_transactions(call: Call) -> Response:
     municipality = _export_municipality(call.identity)
-    first, last = date_parameter(call.query["from"], "from"), date_parameter(call.query["to"], "to")
+    first, last = date_parameter(call.query["from"]), date_parameter(call.query["to"])
     if last < first or (last - first).days >= MAX_EXPORT_DAYS:
         raise problems.validation_error(
             [FieldError("query", f"must be from `from` to at most {MAX_EXPORT_DAYS} days after it", name="to")]
