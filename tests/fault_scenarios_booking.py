@@ -13,8 +13,10 @@ __all__ = [
     "activity_overbooked_under_concurrency",
     "approval_skipped",
     "availability_range_end_exclusive",
+    "availability_range_off_by_one",
     "blocked_period_ignored",
     "booking_length_unchecked",
+    "booking_seconds_accepted",
     "booking_terms_omit_late_fee",
     "confirm_flag_ignored",
     "declined_payment_marks_paid",
@@ -47,6 +49,7 @@ __all__ = [
     "refund_larger_than_payment",
     "registration_hidden_from_other_personas",
     "registration_idempotency_ignored",
+    "registration_open_at_start",
     "season_allocation_any_municipality",
     "season_allocation_ignores_priority",
     "season_application_idempotency_ignored",
@@ -635,3 +638,35 @@ def year_zero_date_500(client: TestClient) -> None:
         assert client.get(path, params={"from": DAY, "to": DAY}, headers=headers).status_code == 200, path
     refused = client.post("/v1/test/fixtures", json={"seasons": [{**SEASON, "startDate": "0000-01-01"}]})
     assert refused.status_code == 400, refused.text
+
+
+def availability_range_off_by_one(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    response = client.get(f"/v1/units/{venue.unit}/availability", params={"from": "2027-01-01", "to": "2027-02-01"})
+    assert response.status_code == 200
+
+
+def booking_seconds_accepted(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    response = venue.book(venue.as_citizen(), f"{DAY}T10:00:30Z", f"{DAY}T11:00:00Z")
+    assert response.status_code == 201, response.text
+
+
+def registration_open_at_start(client: TestClient) -> None:
+    start = "2027-01-12T17:00:00Z"
+    lesson = {
+        "ref": "a",
+        "name": "Simskola",
+        "activityType": "swimming-lessons",
+        "start": start,
+        "end": "2027-01-12T18:00:00Z",
+        "capacity": 5,
+    }
+    venue = Venue(client, PRICED, activities=[lesson])
+    client.put("/v1/test/clock", json={"now": start, "frozen": True})
+    response = client.post(
+        f"/v1/activities/{venue.ids['a']}/registrations",
+        json={},
+        headers={**venue.as_citizen(), "Idempotency-Key": "r"},
+    )
+    assert response.status_code == 201, response.text

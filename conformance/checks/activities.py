@@ -155,7 +155,7 @@ def far_dates(ctx: CheckContext) -> None:
     requirements=["ACT-002"],
 )
 def registration_and_queue(ctx: CheckContext) -> None:
-    venue, (activity,), _ = _venue(ctx, [2], citizens=4)
+    venue, (activity, late), (_, session) = _venue(ctx, [2, 3], citizens=4)
     for i in range(2):
         expect(_register(ctx, venue.citizen(i), activity)).status(201).field("status", "registered")
     expect(_register(ctx, venue.citizen(2), activity)).problem(409, "activity-full")
@@ -167,6 +167,9 @@ def registration_and_queue(ctx: CheckContext) -> None:
     )
     expect(_register(ctx, venue.citizen(0), activity, wait=True)).problem(409, "already-registered")
     _ensure_counts(ctx, activity, (2, 2, 0), "the activity's counts are wrong")
+    # At its very start an activity has started (intervals are half-open): no registration, even for the queue.
+    ctx.test.set_clock(bd.parse(session["start"]), frozen=True)
+    expect(_register(ctx, venue.citizen(3), late, wait=True)).problem(409, "invalid-state")
 
 
 @check(

@@ -116,7 +116,8 @@ def availability(ctx: CheckContext) -> None:
     taken = [bd.slot(day, "08:00", 60), bd.slot(day, "19:00", 120), bd.slot(day + timedelta(days=2), "07:00", 45)]
     for i, (start, end) in enumerate(taken):
         _created(venue.book(venue.citizen(i % 2), start, end, "private-person", confirm=i != 1), setup=True)
-    first, last = day, day + timedelta(days=2)
+    # Four days: an open one, the closed one, one with a booking, and an open one again.
+    first, last = day, day + timedelta(days=3)
     query = {"from": first.isoformat(), "to": last.isoformat()}
     response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=query)
     served = expect(response).status(200).json()
@@ -169,6 +170,13 @@ def availability(ctx: CheckContext) -> None:
         expect(ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=params)).problem(
             400, "validation-error"
         ).names_parameter(name)
+    if ctx.settled("parameter-constraints"):  # `to` at most 30 days after `from`: 31 is one too many
+        month = {"from": day.isoformat(), "to": (day + timedelta(days=30)).isoformat()}
+        expect(ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=month)).status(200)
+        beyond = {"from": day.isoformat(), "to": (day + timedelta(days=31)).isoformat()}
+        expect(ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params=beyond)).problem(
+            400, "validation-error"
+        ).names_parameter("to")
     if ctx.settled("parameter-constraints"):  # the dates a server must take: 1970-01-02 to 8999-12-30
         for edge in ("1970-01-02", "8999-12-30"):
             response = ctx.anonymous.get(f"/units/{venue.unit_id}/availability", params={"from": edge, "to": edge})
@@ -390,7 +398,7 @@ def not_bookable(ctx: CheckContext) -> None:
 
 @check(
     "booking-length-limit",
-    "A booking that ends more than 31 days after its start gives 400 naming end; exactly 31 days is not refused so",
+    "A booking longer than 31 days or off a whole minute gives 400 naming the field; exactly 31 days is not refused so",
     requirements=["CORE-005"],
 )
 def booking_length_limit(ctx: CheckContext) -> None:
@@ -400,6 +408,9 @@ def booking_length_limit(ctx: CheckContext) -> None:
     customer = venue.citizen()
     too_long = venue.book(customer, start, start + timedelta(days=31, minutes=1), "private-person")
     expect(too_long).problem(400, "validation-error").names_parameter("end")
+    # Instants are on whole minutes: a start half a minute past is invalid, whatever else holds.
+    odd = venue.book(customer, start + timedelta(seconds=30), start + timedelta(hours=1), "private-person")
+    expect(odd).problem(400, "validation-error").names_parameter("start")
     # At the limit the length is valid; the venue's opening hours refuse it instead.
     at_limit = venue.book(customer, start, start + timedelta(days=31), "private-person")
     expect(at_limit).problem(422, "slot-not-bookable")

@@ -157,7 +157,10 @@ def create_registration(call: Call) -> Response:
 
     def create(conn: Connection) -> dict[str, Any]:
         activity = _activity(conn, activity_id, lock=not racy)
-        if now >= activity.start_at:
+        started = (
+            now > activity.start_at if settings.fault_active("registration-open-at-start") else now >= activity.start_at
+        )
+        if started:
             raise conflict("invalid-state", f"{activity.name} started at {utc_text(activity.start_at)}.")
         mine = conn.execute(
             sa.select(registrations.c.id).where(

@@ -43,4 +43,10 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "GET and cancel of a registration look for the caller's own registration whoever the caller is: other "
         "personas get 404, as if the registration did not exist, instead of 403.",
     ),
+    (
+        "registration-open-at-start",
+        ("ACT-002",),
+        "An activity counts as started only after its start instant: a registration at exactly the start is "
+        "still taken.",
+    ),
 )

@@ -25,6 +25,7 @@ from reference_server.idempotency import create_once
 from reference_server.pagination import page_body
 from reference_server.problems import FieldError
 from reference_server.routing import Call, Handler, json_response
+from reference_server.settings import Settings
 from reference_server.storage import bookings
 from reference_server.timestamps import LATEST_DATE, parse_instant, utc_text
 
@@ -52,7 +53,8 @@ def _date_range(call: Call) -> tuple[date, date]:
         raise problems.validation_error([FieldError("query", f"must be before {LATEST_DATE}", name="to")])
     if last < first:
         raise problems.validation_error([FieldError("query", "must not be before from", name="to")])
-    if (last - first).days >= MAX_RANGE_DAYS:
+    longest = MAX_RANGE_DAYS + (1 if call.settings.fault_active("availability-range-off-by-one") else 0)
+    if (last - first).days >= longest:
         raise problems.validation_error(
             [FieldError("query", f"the range may span at most {MAX_RANGE_DAYS} days", name="to")]
         )
@@ -88,12 +90,12 @@ def get_unit_availability(call: Call) -> Response:
     )
 
 
-def _instant(body: dict[str, Any], name: str) -> datetime:
+def _instant(body: dict[str, Any], name: str, settings: Settings) -> datetime:
     try:
         instant = parse_instant(body[name])
     except ValueError as exc:
         raise problems.body_error(f"/{name}", str(exc)) from exc
-    if instant.second or instant.microsecond:
+    if instant.microsecond or (instant.second and not settings.fault_active("booking-seconds-accepted")):
         raise problems.body_error(f"/{name}", "must be on a whole minute")
     if not EARLIEST <= instant < LATEST:
         raise problems.body_error(f"/{name}", f"must be from {utc_text(EARLIEST)} to before {utc_text(LATEST)}")
@@ -103,7 +105,7 @@ def _instant(body: dict[str, Any], name: str) -> datetime:
 def create_booking(call: Call) -> Response:
     identity = b.require_persona(call.identity, b.CUSTOMERS, "book")
     body = call.body
-    start, end = _instant(body, "start"), _instant(body, "end")
+    start, end = _instant(body, "start", call.settings), _instant(body, "end", call.settings)
     if end <= start:
         raise problems.body_error("/end", "must be later than start")
     if end - start > MAX_BOOKING and not call.settings.fault_active("booking-length-unchecked"):

@@ -109,4 +109,16 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "once they look like dates: year 0000, which the date format allows, reaches the language's date "
         "parser and crashes the server (500), as does a date at the very end of the calendar.",
     ),
+    (
+        "availability-range-off-by-one",
+        ("BOOK-001",),
+        "Availability counts its range limit one day late: `to` 31 days after `from` is answered, where at most "
+        "30 may be asked.",
+    ),
+    (
+        "booking-seconds-accepted",
+        ("CORE-005",),
+        "A booking's start and end are checked for fractions of a second only: 10:00:30 is taken, though "
+        "instants of a booking are on whole minutes.",
+    ),
 )
