@@ -75,7 +75,7 @@ def pagination_params(ctx: LintContext) -> Iterator[Issue]:
                 "add `$ref: '#/components/parameters/Limit'` (default 20).",
             )
         else:
-            schema = ctx.resolve(limit.node.get("schema", {}))
+            schema = _schema(ctx, limit.node)
             if "default" not in schema or "maximum" not in schema:
                 yield limit.pointer, f"`limit` of {op.label} needs `default` (20) and `maximum` (100) in its schema."
         if "page" not in query and "cursor" not in query:
@@ -84,8 +84,14 @@ def pagination_params(ctx: LintContext) -> Iterator[Issue]:
                 f"{op.label} returns a list but has no `page` (or `cursor`): "
                 "add `$ref: '#/components/parameters/Page'`.",
             )
-        elif "page" in query and ctx.resolve(query["page"].node.get("schema", {})).get("default") != 1:
+        elif "page" in query and _schema(ctx, query["page"].node).get("default") != 1:
             yield (
                 query["page"].pointer,
                 f"`page` of {op.label} counts from 1: give its schema `default: 1, minimum: 1`.",
             )
+
+
+def _schema(ctx: LintContext, parameter: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema as an object; a boolean schema (`true`, `false`) or junk holds no keywords."""
+    schema = ctx.resolve(parameter.get("schema", {}))
+    return schema if isinstance(schema, dict) else {}

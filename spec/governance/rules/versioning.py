@@ -54,8 +54,8 @@ def version_header(ctx: LintContext) -> Iterator[Issue]:
     """The Dutch API Design Rules (/core/version-header) lint exactly this; clients need the version
     without a second request, so errors declare it too."""
     for response, at in walk.response_objects(ctx.document):
-        headers = ctx.resolve(response.get("headers")) or {}
-        if not any(str(name).lower() == "api-version" for name in headers):
+        headers = ctx.resolve(response.get("headers"))
+        if not isinstance(headers, dict) or not any(str(name).lower() == "api-version" for name in headers):
             yield (
                 at,
                 "the response does not declare `API-Version`: add "
