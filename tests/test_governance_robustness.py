@@ -44,7 +44,7 @@ def malformed(draw: st.DrawFn) -> dict[str, Any]:
         parent = document
         for step in path[:-1]:
             parent = parent[step]
-        parent[path[-1]] = draw(JUNK)
+        parent[path[-1]] = copy.deepcopy(draw(JUNK))  # a copy: a later draw may corrupt inside it
     return document
 
 
