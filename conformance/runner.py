@@ -187,12 +187,9 @@ def run_certification(
     spec_ok, privacy = synthetic.RESPONSES_MATCH_SPEC, synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS
     run.results.append(_drawn(spec_ok, lambda: synthetic.aggregate(spec_ok, "spec", checked)))
     run.results.append(_drawn(privacy, lambda: synthetic.aggregate(privacy, "privacy", run.exchanges)))
-    held = spec.requirement_ids(run.release)
-    header = synthetic.API_VERSION_HEADER
-    if header.requirement in held:
-        version = stated or spec.version(run.release)
-        run.results.append(_drawn(header, lambda: synthetic.version_header(run.exchanges, version)))
+    held = spec.requirement_ids(run.release)  # header verdicts of requirements the release has
     for verdict, draw in (
+        (synthetic.API_VERSION_HEADER, partial(synthetic.version_header, stated=stated or spec.version(run.release))),
         (synthetic.CONTENT_TYPE_OPTIONS, synthetic.content_type_options),
         (synthetic.NO_STORE, synthetic.no_store),
     ):

@@ -77,7 +77,7 @@ def _load_or_create_key(storage: Storage) -> Ed25519PrivateKey:
     return key
 
 
-def test_idp_key_stored(storage: Storage) -> bool:
+def sandbox_key_stored(storage: Storage) -> bool:
     """Whether the database holds the test identity provider's key (a sandbox used it)."""
     with storage.read() as conn:
         return conn.execute(sa.select(signing_keys.c.id).where(signing_keys.c.id == KEY_ID)).first() is not None

@@ -56,6 +56,13 @@ def clock_columns() -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[datetime]]:
     )
 
 
+def clock_was_moved(storage: Storage) -> bool:
+    """Whether the stored clock differs from real time: the test interface of a sandbox moved or froze it."""
+    with storage.read() as conn:
+        row = conn.execute(sa.select(server_clock.c.offset_us, server_clock.c.frozen_at)).first()
+    return row is not None and (bool(row.offset_us) or row.frozen_at is not None)
+
+
 class ServerClock:
     def __init__(self, storage: Storage, settings: Settings) -> None:
         self._storage = storage
@@ -67,12 +74,6 @@ class ServerClock:
         if row is None:
             return stored_state(None, None, self._settings)
         return stored_state(row.offset_us, row.frozen_at, self._settings)
-
-    def moved(self) -> bool:
-        """Whether the stored clock differs from real time (a sandbox moved or froze it)."""
-        with self._storage.read() as conn:
-            row = conn.execute(sa.select(server_clock.c.offset_us, server_clock.c.frozen_at)).first()
-        return row is not None and (bool(row.offset_us) or row.frozen_at is not None)
 
     def now(self) -> datetime:
         return self.state().now

@@ -22,8 +22,8 @@ from typing import IO
 import httpx
 import uvicorn
 
-from reference_server.auth import test_idp_key_stored
-from reference_server.clock import ServerClock
+from reference_server.auth import sandbox_key_stored
+from reference_server.clock import clock_was_moved
 from reference_server.settings import Settings
 from reference_server.storage import Storage
 
@@ -33,7 +33,7 @@ def run(host: str, port: int, workers: int, settings: Settings) -> None:
     storage = Storage(settings.db)
     storage.prepare()
     if settings.production:
-        _note_sandbox_leftovers(storage, settings)
+        _note_sandbox_leftovers(storage)
     storage.dispose()
     uvicorn.run(
         "reference_server.app:app_from_env",
@@ -45,12 +45,12 @@ def run(host: str, port: int, workers: int, settings: Settings) -> None:
     )
 
 
-def _note_sandbox_leftovers(storage: Storage, settings: Settings) -> None:
+def _note_sandbox_leftovers(storage: Storage) -> None:
     """One line when a database a sandbox used is served in production: what of it is ignored."""
     found = []
-    if test_idp_key_stored(storage):
+    if sandbox_key_stored(storage):
         found.append("the test interface's signing key (its tokens get 401)")
-    if ServerClock(storage, Settings(db=settings.db)).moved():
+    if clock_was_moved(storage):
         found.append("a moved test clock (real time is used)")
     if found:
         print(f"production: this database served a sandbox; ignoring {' and '.join(found)}", file=sys.stderr)

@@ -20,27 +20,31 @@ from reference_server.version_header import api_version
 NO_STORE = "no-store"
 
 
-def protective_headers(settings: Settings, request: Headers) -> dict[str, str]:
+def _stores_nothing(settings: Settings) -> bool:
+    """Whether the served release asks for no-store (CORE-029) and this server gives it."""
+    return settings.states("CORE-029") and not settings.fault_active("authenticated-responses-cacheable")
+
+
+def _protective_headers(settings: Settings, request: Headers) -> dict[str, str]:
     """The headers for a response to a request with headers `request` (none where the release lacks them)."""
     found = {}
     if settings.states("CORE-028") and not settings.fault_active("content-type-options-missing"):
         found["X-Content-Type-Options"] = "nosniff"
-    authenticated = "authorization" in request
-    if settings.states("CORE-029") and authenticated and not settings.fault_active("authenticated-responses-cacheable"):
+    if "authorization" in request and _stores_nothing(settings):
         found["Cache-Control"] = NO_STORE
     return found
 
 
 def no_store(response: Response, settings: Settings) -> Response:
     """Mark a response that hands out a token as never to be cached (CORE-029)."""
-    if settings.states("CORE-029"):
+    if _stores_nothing(settings):
         response.headers["Cache-Control"] = NO_STORE
     return response
 
 
 def response_headers(settings: Settings, request: Headers, status: int) -> dict[str, str]:
     """Every header this module adds to a response of `status` to a request with headers `request`."""
-    found = protective_headers(settings, request)
+    found = _protective_headers(settings, request)
     version = api_version(settings, status)
     if version is not None:
         found["API-Version"] = version

@@ -129,8 +129,6 @@ def issue_test_token(call: Call) -> Response:
     claims = {name: body[name] for name in IDENTITY_CLAIMS if name in body}
     token, expires_at = call.services.tokens.issue(body["persona"], _subject(body), claims, expires_in)
     issued = {"accessToken": token, "tokenType": "Bearer", "expiresIn": expires_in, "expiresAt": utc_text(expires_at)}
-    if call.settings.fault_active("authenticated-responses-cacheable"):
-        return json_response(issued, 201)
     return no_store(json_response(issued, 201), call.settings)
 
 
