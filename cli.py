@@ -43,23 +43,53 @@ def serve(
         help="Implement this release of the standard (e.g. 1.0.0): its document, classes and requirements; "
         "default: the working spec.",
     ),
+    cors_origin: list[str] = typer.Option(
+        [],
+        "--cors-origin",
+        help="An origin whose browser apps may call the API (CORE-030), e.g. https://bokning.example.se; "
+        "repeat for several, '*' for any.",
+    ),
+    oidc_issuer: str | None = typer.Option(
+        None,
+        "--oidc-issuer",
+        help="Trust access tokens (JWT) of this OpenID Connect provider, e.g. https://login.kommun.se/realms/bob; "
+        "the way to sign in with --production.",
+    ),
+    audience: str | None = typer.Option(
+        None, "--audience", help="The audience (aud) the provider's tokens must be for (default: bob)."
+    ),
 ) -> None:
     """Run the reference server."""
     from reference_server.faults import FAULTS
     from reference_server.launcher import run
-    from reference_server.settings import Settings, parse_classes
+    from reference_server.oidc import ProviderError
+    from reference_server.settings import DEFAULT_AUDIENCE, Settings, parse_classes
 
     if fault is not None and fault not in FAULTS:
         typer.echo(f"unknown fault {fault!r}; `bokbid faults` lists them", err=True)
         raise typer.Exit(2)
     try:
         settings = Settings(
-            db=db, fault=fault, production=production, classes=parse_classes(classes), spec_version=spec_version
+            db=db,
+            fault=fault,
+            production=production,
+            classes=parse_classes(classes),
+            spec_version=spec_version,
+            cors_origins=tuple(cors_origin),
+            oidc_issuer=oidc_issuer,
+            oidc_audience=audience or DEFAULT_AUDIENCE,
         )
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    run(host=host, port=port, workers=workers, settings=settings)
+    if audience is not None and oidc_issuer is None:
+        typer.echo("--audience names what the provider's tokens are for: give --oidc-issuer too", err=True)
+        raise typer.Exit(2)
+    try:
+        run(host=host, port=port, workers=workers, settings=settings)
+    except ProviderError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -98,6 +128,12 @@ def certify(
     rerun_failed: Path | None = typer.Option(
         None, "--rerun-failed", help="Repeat only the failed checks of the report in DIR, with its seed."
     ),
+    cors_origin: str | None = typer.Option(
+        None,
+        "--cors-origin",
+        help="An origin the server lets browser apps call from, to test CORS (CORE-030) with; without it that "
+        "check is skipped.",
+    ),
 ) -> None:
     """Certify an implementation: exit 0 all passed, 1 a failure, 2 usage error, 3 unreachable.
 
@@ -123,6 +159,7 @@ def certify(
         "ca_bundle": ca_bundle,
         "client_cert": client_cert,
         "client_key": client_key,
+        "cors_origin": cors_origin,
     }
     only = None
     try:
@@ -189,9 +226,13 @@ def demo(
     from conformance.runner import certify as run_certify
     from reference_server.launcher import background_server
 
-    with tempfile.TemporaryDirectory() as tmp, background_server(db=f"sqlite:///{tmp}/demo.db") as base_url:
-        typer.echo(f"reference server running at {base_url}")
-        code = run_certify(base_url=base_url, profile=None, report_dir=report_dir, seed=seed)
+    origin = "https://bokning.example.se"  # a municipality's web app, to show CORS (CORE-030) at work
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        background_server(db=f"sqlite:///{tmp}/demo.db", cors_origins=(origin,)) as base_url,
+    ):
+        typer.echo(f"reference server running at {base_url}, allowing browser apps on {origin}")
+        code = run_certify(base_url=base_url, profile=None, report_dir=report_dir, seed=seed, cors_origin=origin)
     raise typer.Exit(code)
 
 

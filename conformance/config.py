@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_FILE = Path("bokbid.toml")
 DEFAULT_REPORT_DIR = Path("reports/latest")
@@ -43,6 +44,14 @@ def _bool(text: str) -> bool:
     raise ValueError(f"not a boolean: {text!r}")
 
 
+def _origin(text: str) -> str:
+    """An origin as a browser sends it (RFC 6454): scheme, host and optional port, nothing more."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or text != f"{parts.scheme}://{parts.netloc}":
+        raise ValueError("not an origin; give scheme, host and optional port, e.g. https://bokning.example.se")
+    return text
+
+
 # setting name -> (table.key in the file, environment variable, parser)
 SETTINGS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "base_url": ("certify.base_url", "BOKBID_BASE_URL", str),
@@ -60,6 +69,7 @@ SETTINGS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "ca_bundle": ("tls.ca_bundle", "BOKBID_CA_BUNDLE", Path),
     "client_cert": ("tls.client_cert", "BOKBID_CLIENT_CERT", Path),
     "client_key": ("tls.client_key", "BOKBID_CLIENT_KEY", Path),
+    "cors_origin": ("certify.cors_origin", "BOKBID_CORS_ORIGIN", _origin),
 }
 ENVIRONMENT = {name: env for name, (_, env, _) in SETTINGS.items()}
 ENV_CONFIG = "BOKBID_CONFIG"
@@ -111,6 +121,7 @@ class CertifyConfig:
     product: Product = field(default_factory=Product)
     budget: Budget = field(default_factory=Budget)
     tls: Tls = field(default_factory=Tls)
+    cors_origin: str | None = None  # an origin the server allows browser apps on, to test CORE-030 with
     file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)  # setting -> "default" | "file" | "env" | "flag"
 
@@ -146,6 +157,7 @@ def _flat(config: CertifyConfig) -> dict[str, Any]:
         "ca_bundle": config.tls.ca_bundle,
         "client_cert": config.tls.client_cert,
         "client_key": config.tls.client_key,
+        "cors_origin": config.cors_origin,
     }
 
 
@@ -223,6 +235,8 @@ def load_config(
             values[name], sources[name] = value, "flag"
     if values["fuzz_examples"] < 0 or values["fuzz_seconds"] < 0 or values["timeout"] <= 0:
         raise ConfigError("fuzz budgets must not be negative and the timeout must be positive")
+    if sources.get("cors_origin") == "flag":  # file and environment values were parsed above
+        values["cors_origin"] = _parse(_origin, values["cors_origin"], "--cors-origin", "certify.cors_origin")
     if values["client_key"] is not None and values["client_cert"] is None:
         raise ConfigError("tls.client_key needs tls.client_cert")
     return CertifyConfig(
@@ -235,6 +249,7 @@ def load_config(
         product=Product(values["supplier"], values["product_name"], values["product_version"]),
         budget=Budget(values["fuzz_examples"], values["fuzz_seconds"]),
         tls=Tls(values["tls_verify"], values["ca_bundle"], values["client_cert"], values["client_key"]),
+        cors_origin=values["cors_origin"],
         file=file,
         sources=sources,
     )

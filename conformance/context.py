@@ -49,6 +49,7 @@ class RunState:
     client: RecordingClient
     seed: int
     release: spec.Release = spec.WORKING  # the version of the standard the run certifies against
+    cors_origin: str | None = None  # an origin the server lets browser apps call from (CORE-030)
     shared: Shared = field(default_factory=Shared)
     tokens: dict[str, Credential] = field(default_factory=dict)
     clock_moved: bool = False

@@ -1,7 +1,8 @@
 """Dates at the ends of the calendar: what a product may answer to them, judged the same way everywhere.
 
 The `date` format (RFC 3339 full-date) allows years 0000 to 9999, and the text lets a server refuse
-dates before 1970-01-02 or after 8999-12-30 with 400 where a parameter's description says so. So to
+dates before 1970-01-02 or after 8999-12-30 with 400 where a parameter's description says so (and,
+from 1.4.0, the conventions anywhere a date appears). So to
 `from=0000-01-01` a product may answer that 400 (validation-error naming the parameter), or a 200
 that reads the date as any other, and nothing else: a 5xx is the crash CORE-005 forbids, and a 200
 that does not follow from the date is an answer made of garbage.

@@ -17,6 +17,9 @@ Defaults, and why:
 - `fuzz_must_complete = true`: the time budget must not have cut the phase short, so "50
   examples" means 50 examples, whatever the server's speed. That makes a minimum time budget
   unnecessary, hence `min_fuzz_seconds = 0`; a body that prefers a time floor sets it instead.
+- `require_cors_origin = true`: which origins a server lets browser apps call from is its
+  operator's choice, so CORE-030 is tested only on an origin the supplier names; a run that named
+  none left a MUST untested (for releases that have CORE-030).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Policy:
     min_fuzz_examples: int = 50
     min_fuzz_seconds: float = 0.0
     fuzz_must_complete: bool = True
+    require_cors_origin: bool = True
 
     def record(self) -> dict[str, Any]:
         """The policy as a certificate records it: its values and their digest."""
@@ -53,6 +57,13 @@ class Policy:
             profiles = ", ".join(p["id"] for p in spec.conformance()["profiles"])
             reasons.append(
                 f"the run was held to no profile; the policy requires one — rerun with --profile (one of: {profiles})"
+            )
+        release = spec.find_release(str(report.get("specVersion")))
+        has_cors = release is not None and "CORE-030" in spec.requirement_ids(release)
+        if self.require_cors_origin and has_cors and not report.get("corsOrigin"):
+            reasons.append(
+                "the run tested CORS (CORE-030) on no origin; the policy requires one — rerun with --cors-origin "
+                "and an origin the server allows browser apps on"
             )
         fuzz = report.get("fuzz")
         if not isinstance(fuzz, dict):

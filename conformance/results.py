@@ -112,6 +112,7 @@ class Run:
     config: dict[str, Any] = field(default_factory=dict)  # the effective configuration, for config.json
     fuzz: dict[str, Any] | None = None  # the fuzz phase's budget and what it spent; None when it did not run
     release: spec.Release = spec.WORKING  # the version of the standard the run certifies against
+    cors_origin: str | None = None  # the origin the server lets browser apps call from (CORE-030), if given
 
     def product(self) -> dict[str, str | None]:
         """The product certified: the supplier's statement where given, else what the server says."""
@@ -152,6 +153,8 @@ class Run:
         parts += ["--spec-version", spec.version(self.release)]
         if self.profile:
             parts += ["--profile", shlex.quote(self.profile)]
+        if self.cors_origin:
+            parts += ["--cors-origin", shlex.quote(self.cors_origin)]
         return " ".join(parts)
 
     def root_causes(self) -> list[RootCause]:

@@ -49,6 +49,7 @@ def certify(
     quiet: bool = False,
     budget: Budget | None = None,
     spec_version: str | None = None,
+    cors_origin: str | None = None,
 ) -> int:
     """Certify the implementation at `base_url` (the API root, e.g. http://host:8000/v1) against the
     release `spec_version` (default: the one the server states); an exit code."""
@@ -62,6 +63,7 @@ def certify(
         checks=all_checks(),
         budget=budget or Budget(),
         spec_version=spec_version,
+        cors_origin=cors_origin,
     )
 
 
@@ -87,6 +89,7 @@ def certify_configured(
         rerun_of=rerun_of,
         config_record=config.record(),
         spec_version=config.spec_version,
+        cors_origin=config.cors_origin,
     )
 
 
@@ -108,13 +111,15 @@ def run_certification(
     rerun_of: str | None = None,
     config_record: dict[str, Any] | None = None,
     spec_version: str | None = None,
+    cors_origin: str | None = None,
 ) -> int:
     """`certify` with the checks given explicitly (the test suite passes its own).
 
     `only` runs just the checks with those ids (a re-run of failed checks: same seed, same data,
     because each check's randomness depends on the seed and its own id only). The fuzz phase runs
     only when a `budget` is given (`certify` always gives one: on by default). `spec_version` is
-    the release to certify against; None: the release the server states in /api-info.
+    the release to certify against; None: the release the server states in /api-info. `cors_origin`
+    is an origin the server allows browser apps on (CORE-030 is not tested without one).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -135,7 +140,7 @@ def run_certification(
         seed = random.SystemRandom().getrandbits(32)
 
     recorder = Recorder()
-    run = Run(base_url=api_root, seed=seed, profile=profile, started_at=datetime.now(UTC))
+    run = Run(base_url=api_root, seed=seed, profile=profile, started_at=datetime.now(UTC), cors_origin=cors_origin)
     run.exchanges = recorder.exchanges
     run.claimed_product = product or Product()
     run.rerun_of = rerun_of
@@ -386,7 +391,7 @@ def _certify_declared(
 
     selected = [c for c in checks if c.cls in selection.certified]
     inapplicable = {**_inapplicable(selected, selection.certified, run.release), **absent}
-    state = RunState(client=client, seed=run.seed, release=run.release)
+    state = RunState(client=client, seed=run.seed, release=run.release, cors_origin=run.cors_origin)
     progress = reporter(quiet, err)
     progress.start(len(selected))
     lost: str | None = None
@@ -537,6 +542,7 @@ def rerun_settings(directory: Path) -> tuple[set[str], dict[str, Any]]:
         "seed": report.get("seed"),
         "profile": report.get("profile"),
         "spec_version": report.get("specVersion"),
+        "cors_origin": report.get("corsOrigin"),
     }
     if not only & FUZZ_RESULT_IDS:
         settings["fuzz_examples"] = 0

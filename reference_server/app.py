@@ -27,6 +27,7 @@ from reference_server.auth import TokenService
 from reference_server.booking import api as booking_api
 from reference_server.clock import ServerClock
 from reference_server.core import api as core
+from reference_server.cors import Cors
 from reference_server.discovery import api as discovery
 from reference_server.grants import api as grants
 from reference_server.payments import api as payments_api
@@ -144,7 +145,7 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: partial(_http_exception, settings),
             Exception: partial(_unexpected, settings),
         },
-        middleware=[Middleware(ResponseHeaders, settings=settings)],
+        middleware=[Middleware(ResponseHeaders, settings=settings), Middleware(Cors, settings=settings)],
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

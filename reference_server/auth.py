@@ -1,8 +1,11 @@
-"""Bearer tokens: the sandbox's test identity provider and the verification every request goes through.
+"""Bearer tokens: the sandbox's test identity provider, the municipality's OpenID Connect provider,
+and the verification every request goes through.
 
-The signing key is an Ed25519 key created once and kept in the database (the first worker to start
-creates it, the others read it), so a token issued by one worker is accepted by all. Lifetimes are
-counted on the server clock, never on the host's clock, so moving the clock expires tokens.
+The test provider's signing key is an Ed25519 key created once and kept in the database (the first
+worker to start creates it, the others read it), so a token issued by one worker is accepted by
+all. Lifetimes are counted on the server clock, never on the host's clock, so moving the clock
+expires tokens. A token whose `iss` is the configured OpenID provider is verified by `oidc.py`;
+both kinds of token map to a caller the same way (`identity_from_claims`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from starlette.datastructures import Headers
 import spec
 from reference_server import problems
 from reference_server.clock import EARLIEST, LATEST, ServerClock, real_now
-from reference_server.settings import Settings
+from reference_server.oidc import OidcVerifier, Refused
+from reference_server.settings import DEFAULT_AUDIENCE, Settings
 from reference_server.storage import Storage, signing_keys
 
 ISSUER = "bob-test-idp"
-AUDIENCE = "bob"
+AUDIENCE = DEFAULT_AUDIENCE  # what test tokens are for: the audience a provider's tokens have by default
 ALGORITHM = "EdDSA"
 KEY_ID = "test-idp"
 PERSONAS = tuple(spec.openapi()["components"]["schemas"]["Persona"]["enum"])
@@ -97,6 +101,29 @@ def _time_claim_error(name: str, value: object) -> str | None:
     return None
 
 
+def standard_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    """A provider's access token (RFC 9068) names its client `client_id` and its scopes in one
+    space-separated `scope`; the standard reads those where `clientId` and `scopes` are absent."""
+    found = dict(claims)
+    if "clientId" not in found and "client_id" in found:
+        found["clientId"] = found["client_id"]
+    if "scopes" not in found and isinstance(found.get("scope"), str):
+        found["scopes"] = found["scope"].split()
+    return found
+
+
+def identity_from_claims(claims: dict[str, Any]) -> Identity:
+    """The caller the verified, sane claims describe (the mapping in the spec's `bearerAuth`)."""
+    if claims.get("persona") not in PERSONAS:
+        raise InvalidToken("The token names no known persona.")
+    return Identity(
+        persona=claims["persona"],
+        subject=str(claims["sub"]),
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        claims={name: claims[name] for name in IDENTITY_CLAIMS if name in claims},
+    )
+
+
 def claims_error(claims: dict[str, Any]) -> str | None:
     """What makes verified claims unusable: a time claim that is no time, a subject that is no
     string, or an identity claim that POST /test/tokens would not have accepted."""
@@ -116,8 +143,9 @@ def claims_error(claims: dict[str, Any]) -> str | None:
 class TokenService:
     """The sandbox's test identity provider: issues tokens (POST /test/tokens) and verifies them.
 
-    In production it trusts nothing: the key it signs with is one anybody could have had a token
-    signed by, anonymously, while the database served a sandbox.
+    In production it trusts none of its own tokens: the key it signs with is one anybody could have
+    had a token signed by, anonymously, while the database served a sandbox. Tokens of the
+    configured OpenID Connect provider are trusted in either mode.
     """
 
     def __init__(self, storage: Storage, clock: ServerClock, settings: Settings) -> None:
@@ -125,6 +153,9 @@ class TokenService:
         self._settings = settings
         self._private = None if settings.production else _load_or_create_key(storage)
         self._public = None if self._private is None else self._private.public_key()
+        self._provider = None
+        if settings.oidc_issuer is not None:
+            self._provider = OidcVerifier(settings.oidc_issuer, settings.oidc_audience)
 
     def issue(self, persona: str, subject: str, claims: dict[str, Any], expires_in: int) -> tuple[str, datetime]:
         issued_at = int(self._clock.now().timestamp())
@@ -156,9 +187,25 @@ class TokenService:
             return jwt.PyJWK(header["jwk"]).key, [ALGORITHM], True
         return self._public, [ALGORITHM], True
 
+    def _from_provider(self, provider: OidcVerifier, token: str) -> Identity:
+        try:
+            claims = standard_claims(provider.claims(token))
+            reason = claims_error(claims)
+            if reason:
+                raise Refused(f"the token is not valid: {reason}")
+            provider.judge_times(claims, self._clock.now().timestamp())
+        except Refused as exc:
+            text = str(exc)
+            raise InvalidToken(f"{text[0].upper()}{text[1:]}.") from exc
+        return identity_from_claims(claims)
+
     def verify(self, token: str) -> Identity:
+        if self._provider is not None and self._provider.issued(token):
+            return self._from_provider(self._provider, token)
         if self._public is None:
-            raise InvalidToken("This server trusts only its identity provider's tokens, and none is configured.")
+            if self._provider is None:
+                raise InvalidToken("This server trusts only its identity provider's tokens, and none is configured.")
+            raise InvalidToken(f"This server trusts only tokens issued by {self._provider.issuer}.")
         try:
             key, algorithms, check_signature = self._verification_key(token)
             claims = jwt.decode(
@@ -186,14 +233,7 @@ class TokenService:
         now = self._clock.now().timestamp()
         if not self._settings.fault_active("expired-token-accepted") and now >= claims["exp"]:
             raise InvalidToken("The token has expired.")
-        if claims.get("persona") not in PERSONAS:
-            raise InvalidToken("The token names no known persona.")
-        return Identity(
-            persona=claims["persona"],
-            subject=str(claims["sub"]),
-            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-            claims={name: claims[name] for name in IDENTITY_CLAIMS if name in claims},
-        )
+        return identity_from_claims(claims)
 
 
 def authenticate(

@@ -24,11 +24,15 @@ import uvicorn
 
 from reference_server.auth import sandbox_key_stored
 from reference_server.clock import clock_was_moved
+from reference_server.oidc import OidcVerifier
 from reference_server.settings import Settings
 from reference_server.storage import Storage
 
 
 def run(host: str, port: int, workers: int, settings: Settings) -> None:
+    """Serve until stopped; `oidc.ProviderError` if the configured identity provider cannot be used."""
+    if settings.oidc_issuer is not None:
+        OidcVerifier(settings.oidc_issuer, settings.oidc_audience).discover()  # fail now, not at the first login
     os.environ.update(settings.to_env())
     storage = Storage(settings.db)
     storage.prepare()
@@ -83,6 +87,9 @@ def background_server(
     *,
     classes: tuple[str, ...] | None = None,
     spec_version: str | None = None,
+    cors_origins: tuple[str, ...] = (),
+    oidc_issuer: str | None = None,
+    audience: str | None = None,
     startup_timeout: float = 20.0,
     import_root: Path | None = None,
 ) -> Iterator[str]:
@@ -114,6 +121,12 @@ def background_server(
         command += ["--classes", ",".join(classes)]
     if spec_version is not None:
         command += ["--spec-version", spec_version]
+    for origin in cors_origins:
+        command += ["--cors-origin", origin]
+    if oidc_issuer is not None:
+        command += ["--oidc-issuer", oidc_issuer]
+    if audience is not None:
+        command += ["--audience", audience]
     root = f"http://127.0.0.1:{port}/v1"
     with tempfile.TemporaryFile() as stderr:
         # Its own session, so that a last-resort kill reaches the worker processes too.

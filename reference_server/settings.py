@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import spec
 from reference_server.faults import FAULTS
+from reference_server.oidc import check_issuer
 
 ENV_DB = "BOKBID_DB"
 ENV_FAULT = "BOKBID_FAULT"
 ENV_PRODUCTION = "BOKBID_PRODUCTION"
 ENV_CLASSES = "BOKBID_CLASSES"
 ENV_SPEC_VERSION = "BOKBID_SERVED_SPEC_VERSION"
+ENV_CORS_ORIGINS = "BOKBID_CORS_ORIGINS"
+ENV_OIDC_ISSUER = "BOKBID_OIDC_ISSUER"
+ENV_OIDC_AUDIENCE = "BOKBID_OIDC_AUDIENCE"
+DEFAULT_AUDIENCE = "bob"
 DEFAULT_DB = "sqlite:///bokbid.db"
 EVERY_CLASS = "*"
 
@@ -34,8 +40,17 @@ class Settings:
     # The version of the standard this instance implements (None: the working spec), so a supplier
     # can develop against the release its customers' call-offs name.
     spec_version: str | None = None
+    # The origins whose browser apps may call the API (CORE-030); "*" allows every origin.
+    cors_origins: tuple[str, ...] = ()
+    # The OpenID Connect provider whose access tokens are trusted, and the audience they must be for.
+    oidc_issuer: str | None = None
+    oidc_audience: str = DEFAULT_AUDIENCE
 
     def __post_init__(self) -> None:
+        for origin in self.cors_origins:
+            check_origin(origin)
+        if self.oidc_issuer is not None:
+            check_issuer(self.oidc_issuer)
         if self.fault is not None and self.fault not in FAULTS:
             raise ValueError(f"unknown fault {self.fault!r}")
         if self.spec_version is not None and spec.find_release(self.spec_version) is None:
@@ -75,6 +90,9 @@ class Settings:
             ENV_PRODUCTION: "1" if self.production else "",
             ENV_CLASSES: EVERY_CLASS if self.classes is None else ",".join(self.classes),
             ENV_SPEC_VERSION: self.spec_version or "",
+            ENV_CORS_ORIGINS: ",".join(self.cors_origins),
+            ENV_OIDC_ISSUER: self.oidc_issuer or "",
+            ENV_OIDC_AUDIENCE: self.oidc_audience,
         }
 
     @classmethod
@@ -85,6 +103,9 @@ class Settings:
             production=os.environ.get(ENV_PRODUCTION, "") not in ("", "0", "false"),
             classes=parse_classes(os.environ.get(ENV_CLASSES, EVERY_CLASS)),
             spec_version=os.environ.get(ENV_SPEC_VERSION) or None,
+            cors_origins=parse_origins(os.environ.get(ENV_CORS_ORIGINS, "")),
+            oidc_issuer=os.environ.get(ENV_OIDC_ISSUER) or None,
+            oidc_audience=os.environ.get(ENV_OIDC_AUDIENCE) or DEFAULT_AUDIENCE,
         )
 
 
@@ -93,3 +114,21 @@ def parse_classes(text: str | None) -> tuple[str, ...] | None:
     if text is None or text.strip() == EVERY_CLASS:
         return None
     return tuple(c.strip() for c in text.split(",") if c.strip())
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """`--cors-origin https://a.example,https://b.example` as a tuple (empty: no browser origin)."""
+    return tuple(o.strip() for o in text.split(",") if o.strip())
+
+
+def check_origin(origin: str) -> None:
+    """Refuse what a browser never sends as an Origin (RFC 6454: lower-case scheme and host, an
+    optional port, nothing else), so that `https://app.example/` cannot silently never match."""
+    if origin == "*":
+        return
+    parts = urlsplit(origin)
+    bare = parts.hostname and not (parts.username or parts.password) and origin == f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme not in ("http", "https") or not bare or origin != origin.lower():
+        raise ValueError(
+            f"{origin!r} is not an origin; give scheme, host and optional port only, e.g. https://bokning.example.se"
+        )

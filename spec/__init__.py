@@ -200,6 +200,15 @@ class Operation:
     def request_media_types(self) -> list[str]:
         return list((self.request_body or {}).get("content", {}))
 
+    @property
+    def request_headers(self) -> tuple[str, ...]:
+        """The request headers the standard defines for this operation: the token where one may be
+        presented, the body's media type where there is a body, and its header parameters. A
+        browser app must be allowed to send each of them across origins (CORE-030)."""
+        names = ["Authorization"] if any(self.security) else []
+        names += ["Content-Type"] if self.request_body is not None else []
+        return (*names, *(p.name for p in self.parameters if p.location == "header"))
+
     def response_spec(self, status: int) -> dict[str, Any] | None:
         """The documented response for a status: exact code, then `4XX`-style range, then default."""
         for key in (str(status), f"{str(status)[0]}XX", "default"):
@@ -261,6 +270,14 @@ def operations(release: Release = WORKING) -> tuple[Operation, ...]:
                 )
             )
     return tuple(ops)
+
+
+@cache
+def response_headers(release: Release = WORKING) -> tuple[str, ...]:
+    """Every response header the standard defines, in the order first declared: what a browser
+    app must be allowed to read across origins (CORE-030)."""
+    names = (name for op in operations(release) for resp in op.responses.values() for name in resp.get("headers", {}))
+    return tuple(dict.fromkeys(names))
 
 
 def operation(operation_id: str, release: Release = WORKING) -> Operation:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from test_server_support import TestClient, bearer, create, facility, organisation, person, token
+from test_server_support import BROWSER_ORIGIN, TestClient, bearer, create, facility, organisation, person, token
 
 from conformance.forged_tokens import forgeries
 
@@ -16,6 +16,9 @@ __all__ = [
     "body_limit_exclusive",
     "claims_grant_rights_regardless_of_persona",
     "content_type_options_missing",
+    "cors_errors_without_headers",
+    "cors_idempotency_key_not_allowed",
+    "cors_preflight_unanswered",
     "embedded_jwk_trusted",
     "lone_surrogate_500",
     "malformed_json_500",
@@ -146,6 +149,31 @@ def non_latin1_text_mangled(client: TestClient) -> None:
 
 def content_type_options_missing(client: TestClient) -> None:
     assert "x-content-type-options" not in client.get("/v1/api-info").headers
+
+
+def _preflight(client: TestClient, method: str, path: str, headers: str) -> Any:
+    asked = {
+        "Origin": BROWSER_ORIGIN,
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": headers,
+    }
+    return client.options(path, headers=asked)
+
+
+def cors_preflight_unanswered(client: TestClient) -> None:
+    assert _preflight(client, "GET", "/v1/bookings", "authorization").status_code == 405
+    assert client.get("/v1/api-info", headers={"Origin": BROWSER_ORIGIN}).headers["access-control-allow-origin"]
+
+
+def cors_idempotency_key_not_allowed(client: TestClient) -> None:
+    assert _preflight(client, "POST", "/v1/bookings", "authorization,content-type").status_code == 200
+    refused = _preflight(client, "POST", "/v1/bookings", "authorization,content-type,idempotency-key")
+    assert refused.status_code == 403 and "headers" in refused.json()["detail"]
+
+
+def cors_errors_without_headers(client: TestClient) -> None:
+    assert client.get("/v1/api-info", headers={"Origin": BROWSER_ORIGIN}).headers["access-control-allow-origin"]
+    assert "access-control-allow-origin" not in client.get("/v1/me", headers={"Origin": BROWSER_ORIGIN}).headers
 
 
 def authenticated_responses_cacheable(client: TestClient) -> None:

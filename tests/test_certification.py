@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_server_support import BROWSER_ORIGIN
 
 import spec
 from conformance.config import Budget
@@ -22,7 +23,9 @@ BOOKING_SIDE = ("booking", "access", "payments", "activities", "season-allocatio
 
 
 def _certify(url: str, report_dir: Path, seed: int, profile: str | None = None) -> tuple[int, dict]:
-    code = certify(base_url=url, profile=profile, report_dir=report_dir, seed=seed, quiet=True)
+    code = certify(
+        base_url=url, profile=profile, report_dir=report_dir, seed=seed, quiet=True, cors_origin=BROWSER_ORIGIN
+    )
     return code, json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
 
 
@@ -36,7 +39,7 @@ def _assert_all_passed(code: int, report: dict) -> None:
 
 @pytest.mark.parametrize("seed", [11, 20261127])
 def test_reference_server_on_sqlite_passes_every_check(sqlite_url: str, tmp_path: Path, seed: int) -> None:
-    with background_server(db=sqlite_url) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=sqlite_url) as url:
         code, report = _certify(url, tmp_path / "report", seed)
     _assert_all_passed(code, report)
     assert report["seed"] == seed
@@ -47,7 +50,7 @@ def test_reference_server_on_sqlite_passes_every_check(sqlite_url: str, tmp_path
 @pytest.mark.timeout(900)
 def test_the_clean_server_passes_every_check_on_ten_seeds(sqlite_url: str, tmp_path: Path) -> None:
     """The same product gets the same verdict whatever the seed (the fuzz phase is tested above)."""
-    with background_server(db=sqlite_url) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=sqlite_url) as url:
         for seed in range(1, 11):
             report_dir = tmp_path / f"seed-{seed}"
             code = run_certification(
@@ -59,6 +62,7 @@ def test_the_clean_server_passes_every_check_on_ten_seeds(sqlite_url: str, tmp_p
                 quiet=True,
                 checks=all_checks(),
                 budget=Budget(0, 0),
+                cors_origin=BROWSER_ORIGIN,
             )
             _assert_all_passed(code, json.loads((report_dir / "report.json").read_text(encoding="utf-8")))
 
@@ -68,7 +72,7 @@ def test_the_clean_server_passes_every_check_on_ten_seeds(sqlite_url: str, tmp_p
 def test_booking_side_classes_pass_on_postgresql_with_four_workers(pg_url: str, tmp_path: Path, seed: int) -> None:
     """No overlap, no overbooking, no lost hold across four processes sharing one database."""
     checks = [c for c in all_checks() if c.cls in BOOKING_SIDE]
-    with background_server(db=pg_url, workers=4) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=pg_url, workers=4) as url:
         code = run_certification(
             base_url=url,
             profile=None,
@@ -77,6 +81,7 @@ def test_booking_side_classes_pass_on_postgresql_with_four_workers(pg_url: str, 
             timeout=10.0,
             quiet=True,
             checks=checks,
+            cors_origin=BROWSER_ORIGIN,
         )
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert [(r["id"], r["message"]) for r in report["results"] if r["status"] != "passed"] == []
@@ -89,7 +94,7 @@ def test_booking_side_classes_pass_on_postgresql_with_four_workers(pg_url: str, 
 def test_reference_server_on_postgresql_with_two_workers_passes_every_check(
     pg_url: str, tmp_path: Path, seed: int
 ) -> None:
-    with background_server(db=pg_url, workers=2) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=pg_url, workers=2) as url:
         code, report = _certify(url, tmp_path / "report", seed)
     _assert_all_passed(code, report)
 
@@ -102,7 +107,7 @@ def test_each_profile_is_certified_or_refused_for_exactly_its_missing_classes(
     not serve yet must be refused, naming it; once all are served, the profile must pass."""
     chosen = spec.profile(profile)
     assert chosen is not None
-    with background_server(db=sqlite_url) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=sqlite_url) as url:
         declared = httpx.get(f"{url}/conformance").json()["conformsTo"]
         code, report = _certify(url, tmp_path / "report", 3, profile=profile)
     assert report["profile"] == profile
@@ -122,13 +127,13 @@ def test_each_profile_is_certified_or_refused_for_exactly_its_missing_classes(
 
 
 def test_a_profile_is_refused_on_a_production_server(sqlite_url: str, tmp_path: Path) -> None:
-    with background_server(db=sqlite_url, production=True) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=sqlite_url, production=True) as url:
         code, report = _certify(url, tmp_path / "report", 4, profile="kommunens-processtod-bas")
     assert code == 1 and any("test-interface" in reason for reason in report["refused"])
 
 
 def test_a_production_server_is_refused_for_lack_of_a_test_interface(sqlite_url: str, tmp_path: Path) -> None:
-    with background_server(db=sqlite_url, production=True) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=sqlite_url, production=True) as url:
         code = certify(base_url=url, profile=None, report_dir=tmp_path / "report", seed=1, quiet=True)
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert code == 1
@@ -139,7 +144,7 @@ def test_a_bas_product_without_optional_classes_is_certified(sqlite_url: str, tm
     """A product of the bas profile that offers no payments: the test hooks of payments are not part of
     its test interface (TEST-010 `onlyWith: [payments]`), so their checks are skipped with the reason,
     and nothing of a class it does not declare is held against it."""
-    with background_server(db=sqlite_url, classes=("discovery", "booking")) as url:
+    with background_server(cors_origins=(BROWSER_ORIGIN,), db=sqlite_url, classes=("discovery", "booking")) as url:
         declared = httpx.get(f"{url}/conformance").json()["conformsTo"]
         code, report = _certify(url, tmp_path / "report", 5, profile="kommunens-processtod-bas")
     assert declared == ["core", "discovery", "test-interface", "booking"]
@@ -150,3 +155,16 @@ def test_a_bas_product_without_optional_classes_is_certified(sqlite_url: str, tm
     assert all("applies only with payments" in m for m in skipped.values())
     verdicts = {v["id"]: v["verdict"] for v in report["requirements"]}
     assert verdicts["TEST-010"] == "skipped" and verdicts["BOOK-004"] == "passed"
+
+
+def test_cors_is_skipped_without_an_origin_and_says_how_to_test_it(sqlite_url: str, tmp_path: Path) -> None:
+    checks = [c for c in all_checks() if "CORE-030" in c.requirements]
+    with background_server(db=sqlite_url) as url:
+        code = run_certification(
+            base_url=url, profile=None, report_dir=tmp_path, seed=1, timeout=10.0, quiet=True, checks=checks
+        )
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    skipped = {r["id"]: r["message"] for r in report["results"] if r["status"] == "skipped"}
+    assert code == 0 and set(skipped) == {c.id for c in checks} and len(checks) == 2
+    assert all("--cors-origin" in message for message in skipped.values())
+    assert report["corsOrigin"] is None and "--cors-origin" not in report["rerun"]

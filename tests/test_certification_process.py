@@ -323,6 +323,14 @@ def _report(**overrides: object) -> dict[str, object]:
         ),
         (_report(profile=None), Policy(require_profile=False), []),
         (
+            _report(specVersion="1.4.0"),
+            Policy(),
+            ["the run tested CORS (CORE-030) on no origin; the policy requires one — rerun with --cors-origin"],
+        ),
+        (_report(specVersion="1.4.0", corsOrigin="https://bokning.example.se"), Policy(), []),
+        (_report(specVersion="1.4.0"), Policy(require_cors_origin=False), []),
+        (_report(specVersion="1.3.0"), Policy(), []),  # a release without CORE-030
+        (
             _report(fuzz=None),
             Policy(),
             ["the run had no fuzz phase; the policy requires at least 50 examples per operation"],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_server_support import BROWSER_ORIGIN
 
 from conformance import synthetic
 from conformance.config import Budget
@@ -46,7 +47,7 @@ def _certify_with_fault(name: str, sqlite_url: str, report_dir: Path) -> dict[in
     code and report of each run."""
     fault = FAULTS[name]
     runs: dict[int, tuple[int, dict[str, Any]]] = {}
-    with background_server(db=sqlite_url, fault=name, classes=fault.classes) as url:
+    with background_server(db=sqlite_url, fault=name, classes=fault.classes, cors_origins=(BROWSER_ORIGIN,)) as url:
         for seed in SEEDS:
             folder = report_dir / f"seed-{seed}"
             # Fuzzing off: each fault must be caught by a check; the fuzz phase is tested on its own.
@@ -59,6 +60,7 @@ def _certify_with_fault(name: str, sqlite_url: str, report_dir: Path) -> dict[in
                 quiet=True,
                 checks=_checks_verifying(fault.requirements),
                 budget=Budget(0, 0),
+                cors_origin=BROWSER_ORIGIN,
             )
             runs[seed] = code, json.loads((folder / "report.json").read_text(encoding="utf-8"))
     _FAILED_CHECKS[name] = {

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -331,6 +332,50 @@ def test_protective_headers_on_every_answer(tmp_path: Path) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
     assert [r.headers.get("cache-control") for r in (issued, refused, me)] == ["no-store"] * 3
     assert "cache-control" not in public.headers  # public data may be cached
+
+
+ORIGIN = "https://bokning.example.se"
+
+
+def _preflight(client: TestClient, origin: str, method: str = "POST", headers: str = "") -> Any:
+    asked = {"Origin": origin, "Access-Control-Request-Method": method}
+    return client.options(
+        "/v1/bookings", headers=asked | ({"Access-Control-Request-Headers": headers} if headers else {})
+    )
+
+
+def test_browser_apps_on_an_allowed_origin_may_call_the_api(tmp_path: Path) -> None:
+    """CORE-030: what a preflight allows and an answer exposes comes from the spec served."""
+    with client_for(sqlite_url(tmp_path), cors_origins=(ORIGIN,)) as client:
+        allowed = _preflight(client, ORIGIN, headers="authorization,content-type,idempotency-key")
+        refused = _preflight(client, "https://annan.example.org")
+        odd_header = _preflight(client, ORIGIN, headers="x-secret")
+        answer = client.get("/v1/me", headers={"Origin": ORIGIN})
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == ORIGIN
+    assert {"POST", "PUT", "DELETE", "GET"} <= set(allowed.headers["access-control-allow-methods"].split(", "))
+    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= set(
+        allowed.headers["access-control-allow-headers"].split(", ")
+    )
+    assert allowed.headers["api-version"] == spec.version()
+    for problem, what in ((refused, "origin"), (odd_header, "headers")):
+        assert_problem(problem, 403, "forbidden")
+        assert what in problem.json()["detail"] and "access-control-allow-origin" not in problem.headers
+    assert answer.status_code == 401 and answer.headers["access-control-allow-origin"] == ORIGIN
+    assert answer.headers["access-control-expose-headers"] == ", ".join(spec.response_headers())
+
+
+def test_without_allowed_origins_no_browser_may_call_and_any_origin_can_be_allowed(tmp_path: Path) -> None:
+    with client_for(sqlite_url(tmp_path)) as client:
+        assert_problem(_preflight(client, ORIGIN), 403, "forbidden")
+        assert "access-control-allow-origin" not in client.get("/v1/api-info", headers={"Origin": ORIGIN}).headers
+    with client_for(sqlite_url(tmp_path), cors_origins=("*",)) as client:
+        assert _preflight(client, ORIGIN).headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("origin", ["https://bokning.example.se/", "bokning.example.se", "HTTPS://X.SE", "ftp://x.se"])
+def test_what_is_no_origin_is_refused_at_start(origin: str) -> None:
+    with pytest.raises(ValueError, match="not an origin"):
+        Settings(cors_origins=(origin,))
 
 
 @pytest.mark.parametrize("day", ["0000-01-01", "0001-01-01", "1970-01-01", "8999-12-31", "9999-12-31"])

@@ -16,6 +16,7 @@ from fault_scenarios_booking import *  # noqa: F403 (the booking-side scenarios)
 from fault_scenarios_booking import DAY, PRICED, Venue
 from fault_scenarios_grants import *  # noqa: F403 (the grants and attendance scenarios)
 from fault_scenarios_security import *  # noqa: F403 (the security and robustness scenarios)
+from test_server_support import BROWSER_ORIGIN as ORIGIN
 from test_server_support import (
     TestClient,
     assert_problem,
@@ -411,11 +412,12 @@ def test_every_fault_names_known_requirements() -> None:
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_the_fault_misbehaves(tmp_path: Path, name: str) -> None:
-    with client_for(sqlite_url(tmp_path), fault=name, classes=FAULTS[name].classes) as client:
+    with client_for(sqlite_url(tmp_path), fault=name, classes=FAULTS[name].classes, cors_origins=(ORIGIN,)) as client:
         SCENARIOS[name](client)
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 def test_without_the_fault_the_scenario_fails(tmp_path: Path, name: str) -> None:
-    with client_for(sqlite_url(tmp_path), classes=FAULTS[name].classes) as client, pytest.raises(AssertionError):
+    settings = {"classes": FAULTS[name].classes, "cors_origins": (ORIGIN,)}
+    with client_for(sqlite_url(tmp_path), **settings) as client, pytest.raises(AssertionError):
         SCENARIOS[name](client)

@@ -29,6 +29,8 @@ with warnings.catch_warnings():
 
 PG_URL = os.environ.get("BOKBID_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 STOCKHOLM_CENTRE = (59.3326, 18.0649)
+# A municipality's web app, allowed to call the servers the tests start (CORE-030).
+BROWSER_ORIGIN = "https://bokning.example.se"
 
 
 def sqlite_url(tmp_path: Path) -> str:

@@ -42,7 +42,7 @@ AWKWARD_DESCRIPTION = "Sámi: Áltá, Ŧ ŧ, Ŋ ŋ, Ž; combining: e\u0301 o\u03
 # The authentication sweep, one check per class
 
 
-def _concrete(path: str) -> str:
+def concrete_path(path: str) -> str:
     """A path of the template with an id that exists nowhere: authentication must come first."""
     return re.sub(r"\{[^}]+\}", UNKNOWN_ID, path)
 
@@ -50,7 +50,7 @@ def _concrete(path: str) -> str:
 def _expect_unauthorized(client: RecordingClient, operation: spec.Operation, what: str, requirement: str) -> None:
     """401 is what `requirement` demands of this caller; its form (problem, challenge) is CORE-010's."""
     body = {} if operation.request_body is not None else None
-    response = client.request(operation.method, _concrete(operation.path), json=body)
+    response = client.request(operation.method, concrete_path(operation.path), json=body)
     try:
         expect(response, requirement).status(401)
         expect(response, "CORE-010").problem(status=401, type_suffix="unauthorized").header(

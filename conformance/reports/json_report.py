@@ -86,6 +86,7 @@ def pins(run: Run) -> dict[str, Any]:
         "seed": run.seed,
         "baseUrl": run.base_url,
         "profile": run.profile,
+        "corsOrigin": run.cors_origin,
     }
 
 

@@ -225,4 +225,22 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "Responses carry no Cache-Control: answers to authenticated requests (bookings, representatives, "
         "/me) and issued tokens may be kept by a shared proxy or the browser's cache.",
     ),
+    (
+        "cors-preflight-unanswered",
+        ("CORE-030",),
+        "Answers carry the CORS headers, but OPTIONS is routed like any other method: every preflight gets 405, "
+        "so a browser app may send nothing but simple GETs.",
+    ),
+    (
+        "cors-idempotency-key-not-allowed",
+        ("CORE-030",),
+        "The list of request headers allowed across origins was kept by hand and lacks Idempotency-Key: a "
+        "browser app cannot create a booking, payment, registration or season application.",
+    ),
+    (
+        "cors-errors-without-headers",
+        ("CORE-030",),
+        "Only successful answers carry Access-Control-Allow-Origin: a browser app sees a CORS error instead of "
+        "the 401, 404 or 409 problem it should show its user.",
+    ),
 )
