@@ -176,6 +176,34 @@ def certify(
 
 
 @app.command()
+def replay(
+    report_dir: Path = typer.Argument(..., help="Report directory (evidence bundle) of the run that failed."),
+    check_id: str = typer.Argument(..., help="The failed check, e.g. booking.overlap-refused."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="API root to replay against (a sandbox); default: the one the run certified."
+    ),
+    timeout: float = typer.Option(10.0, help="Seconds to wait for any single response."),
+) -> None:
+    """Replay a failed check's requests: exit 0 the failure is gone, 1 it still happens, 2 usage error, 3 unreachable.
+
+    From the failure in a report to the failure happening again, on the sandbox or a developer's
+    server, in one command (docs/suppliers.md, "Reproduce one failure").
+    """
+    from conformance.replay import EXIT_USAGE, ReplayError, load_plan, run
+
+    try:
+        plan = load_plan(report_dir, check_id)
+    except ReplayError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    target = base_url or plan.base_url
+    if not target.startswith(("http://", "https://")):
+        typer.echo(f"error: --base-url must be an http(s) URL of the API root, got {target!r}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(run(plan, target, timeout=timeout, say=typer.echo, err=lambda line: typer.echo(line, err=True)))
+
+
+@app.command()
 def proxy(
     upstream: str = typer.Option(..., "--upstream", help="API root of the server to forward to (…/v1)."),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),

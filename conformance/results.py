@@ -113,6 +113,7 @@ class Run:
     fuzz: dict[str, Any] | None = None  # the fuzz phase's budget and what it spent; None when it did not run
     release: spec.Release = spec.WORKING  # the version of the standard the run certifies against
     cors_origin: str | None = None  # the origin the server lets browser apps call from (CORE-030), if given
+    report_dir: str | None = None  # where the evidence bundle is written, for the commands that read it
 
     def product(self) -> dict[str, str | None]:
         """The product certified: the supplier's statement where given, else what the server says."""
@@ -156,6 +157,10 @@ class Run:
         if self.cors_origin:
             parts += ["--cors-origin", shlex.quote(self.cors_origin)]
         return " ".join(parts)
+
+    def replay_command(self, check_id: str) -> str:
+        """The command that replays a failed check's requests from this run's evidence (`bokbid replay`)."""
+        return f"bokbid replay {shlex.quote(self.report_dir or 'REPORT_DIR')} {check_id}"
 
     def root_causes(self) -> list[RootCause]:
         """The errored results grouped by their cause (operation, its requirement, the status), the

@@ -144,6 +144,7 @@ def run_certification(
     run.exchanges = recorder.exchanges
     run.claimed_product = product or Product()
     run.rerun_of = rerun_of
+    run.report_dir = str(report_dir)
     run.only = sorted(only) if only is not None else None
     run.config = config_record or {}
     if only is not None:

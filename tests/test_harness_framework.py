@@ -642,8 +642,17 @@ def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> 
     assert failed["failure"]["expected"] == [201] and failed["failure"]["actual"] == 200
     assert failed["failure"]["request"]["headers"]["authorization"] == f"Bearer {REDACTED}"
     assert "$TOKEN" in failed["failure"]["curl"] and TOKEN not in json.dumps(report)
+    assert failed["replay"] == {
+        "command": f"bokbid replay {tmp_path / 'report'} discovery.fails",
+        "script": "replay/discovery.fails.sh",
+    }
+    assert (tmp_path / "report" / "replay" / "discovery.fails.sh").is_file()
+    # A verdict drawn from the whole run is replayed through the check whose request showed it.
+    assert by_id["core.responses-match-spec"]["replay"]["script"] == "replay/core.responses-match-spec.sh"
     crashed = by_id["discovery.crashes"]
     assert crashed["message"] == "RuntimeError: boom" and "Traceback" in crashed["traceback"]
+    assert crashed["replay"] is None  # it sent no request: nothing to replay
+    assert by_id["core.passes"]["replay"] is None
     assert "RuntimeError: boom" in err and "Traceback" not in err
     assert "status 500 is not documented" in by_id["core.responses-match-spec"]["message"]
     assert "[discovery.breaks-the-spec] GET" in by_id["core.responses-match-spec"]["message"]

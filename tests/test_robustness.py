@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from conformance import fuzz, http, json_bodies, reports, synthetic
-from conformance.bundle import bundle_digest
+from conformance.bundle import FILES, bundle_digest
 from conformance.config import Product
 from conformance.context import CheckContext
 from conformance.evidence import BODY_LIMIT
@@ -37,6 +37,7 @@ from conformance.expect import expect
 from conformance.http import Recorder, RecordingClient, Unreachable
 from conformance.http import Response as HarnessResponse
 from conformance.outcomes import CheckFailure
+from conformance.reports import replay_scripts
 from conformance.results import Result
 from conformance.validation import request_violations
 from reference_server.launcher import background_server
@@ -120,7 +121,9 @@ def test_a_product_that_misbehaves_at_random_still_gets_a_complete_verdict(tmp_p
     assert any("too deep to inspect" in m for m in found) and any("not valid UTF-8" in m for m in found)
 
     manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["seed"] == seed and len(manifest["files"]) == 5
+    scripts = {r["replay"]["script"] for r in report["results"] if r.get("replay")}
+    assert scripts and all((bundle / name).is_file() for name in scripts)  # a replay for each failure
+    assert manifest["seed"] == seed and set(manifest["files"]) == {*FILES, *scripts}
     for name, digest in manifest["files"].items():
         assert digest == "sha256:" + hashlib.sha256((bundle / name).read_bytes()).hexdigest(), name
 
@@ -264,6 +267,27 @@ def test_a_broken_report_writer_leaves_a_stand_in_and_an_error(
     junit = ET.parse(bundle / "junit.xml").getroot()  # written again, so it carries the error too
     assert [c.get("name") for c in junit.iter("testcase") if c.find("error") is not None] == ["core.evidence-bundle"]
     assert bundle_digest(bundle).startswith("sha256:")  # the manifest pins the stand-in like any file
+
+
+def test_a_replay_script_that_cannot_be_written_leaves_a_stand_in(
+    served: Served, api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unwritable(plan: Any, command: str) -> str:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(replay_scripts, "script", unwritable)
+    code, _, _ = certify(served, tmp_path, SUITE[:2])
+    bundle = tmp_path / "report"
+    stand_in = subprocess.run(
+        ["sh", str(bundle / "replay" / "discovery.fails.sh")], capture_output=True, text=True, timeout=30
+    )
+    assert code == 1 and stand_in.returncode == 2
+    assert (
+        stand_in.stderr
+        == "error: no replay script for discovery.fails: RecursionError: maximum recursion depth exceeded\n"
+    )
+    assert "core.evidence-bundle" not in {r["id"] for r in load_report(tmp_path)["results"]}  # the rest is whole
+    assert bundle_digest(bundle).startswith("sha256:")
 
 
 def test_report_json_is_written_even_when_it_cannot_be_built(

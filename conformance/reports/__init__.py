@@ -1,11 +1,13 @@
-"""Writing a run's evidence bundle: report.json, junit.xml, report.html, evidence.jsonl, config.json
-and the manifest that pins them.
+"""Writing a run's evidence bundle: report.json, junit.xml, report.html, evidence.jsonl, config.json,
+a replay script for each failed check and the manifest that pins them.
 
 All reports render the same `results.Run`; report.json is the contract other tools read (BRIEF §5),
-junit.xml feeds CI dashboards, report.html is for people, evidence.jsonl is every exchange and
-config.json the effective configuration. Tokens are redacted as exchanges are recorded; every
-personnummer is masked in every file here as the last step, whichever check, body or expectation
-it came from, because bundles are shared with suppliers and kept with certificates.
+junit.xml feeds CI dashboards, report.html is for people, evidence.jsonl is every exchange,
+config.json the effective configuration and replay/<check-id>.sh a failed check's requests as curl
+commands (written last, from the redacted report and evidence). Tokens are redacted as exchanges
+are recorded; every personnummer is masked in every file here as the last step, whichever check,
+body or expectation it came from, because bundles are shared with suppliers and kept with
+certificates.
 
 A verdict nobody can read is no verdict, so no writer can take the others down: one that fails
 leaves a stand-in file saying why (the bundle stays complete and the manifest pins every file),
@@ -31,6 +33,7 @@ from .evidence_log import write_evidence
 from .html import write_html
 from .json_report import build_report, write_json
 from .junit import write_junit
+from .replay_scripts import write_replay_scripts
 from .text import write_text
 
 Writer = Callable[[Run, dict[str, Any], Path], None]
@@ -71,6 +74,7 @@ def write_reports(run: Run, directory: Path) -> Path:
     for name in FILES:
         path = directory / name
         write_text(path, redact(path.read_text(encoding="utf-8")))
+    write_replay_scripts(directory, report)
     write_manifest(directory, report)
     return directory / "report.html"
 

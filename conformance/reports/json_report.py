@@ -14,6 +14,7 @@ from typing import Any
 
 import spec
 
+from ..bundle import replay_script
 from ..results import Result, Run
 from .text import show, write_text
 
@@ -29,7 +30,7 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def result_dict(result: Result, api_root: str) -> dict[str, Any]:
+def result_dict(result: Result, api_root: str, replay: dict[str, str] | None) -> dict[str, Any]:
     failure = None
     if result.failure is not None:
         exchange = result.failure.exchange
@@ -46,7 +47,19 @@ def result_dict(result: Result, api_root: str) -> dict[str, Any]:
         "failure": failure,
         "traceback": result.traceback,
         "cause": _cause(result),
+        "replay": replay,
     }
+
+
+def _replay(run: Run, result: Result, made_requests: set[str]) -> dict[str, str] | None:
+    """For a failure or error that sent requests (or was shown by one): how to replay them, with
+    bokbid or with the script in the bundle, so a supplier gets from the report to the failure
+    happening again on their own sandbox."""
+    if result.status not in ("failed", "error"):
+        return None
+    if result.id not in made_requests and (result.failure is None or result.failure.exchange is None):
+        return None
+    return {"command": run.replay_command(result.id), "script": replay_script(result.id)}
 
 
 def _cause(result: Result) -> dict[str, Any] | None:
@@ -91,6 +104,7 @@ def pins(run: Run) -> dict[str, Any]:
 
 
 def build_report(run: Run) -> dict[str, Any]:
+    made_requests = {x.check_id for x in run.exchanges}
     return {
         **pins(run),
         "startedAt": timestamp(run.started_at),
@@ -108,7 +122,7 @@ def build_report(run: Run) -> dict[str, Any]:
         "refused": run.refusals,
         "fuzz": run.fuzz,
         "summary": run.summary(),
-        "results": [result_dict(r, run.base_url) for r in run.results],
+        "results": [result_dict(r, run.base_url, _replay(run, r, made_requests)) for r in run.results],
         "rootCauses": [
             {
                 "operation": c.operation,
