@@ -133,3 +133,21 @@ def test_the_parse_refuses_what_the_cli_refuses(arguments: list[str]) -> None:
     """The check above can fail: a renamed option or a missing required one is a usage error."""
     with pytest.raises(UsageError):
         _parse(arguments)
+
+
+def _commands(command: Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Command]]:
+    if isinstance(command, TyperGroup):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, (*path, name))
+    else:
+        yield " ".join(path), command
+
+
+def test_every_command_option_and_argument_says_what_it_is_for() -> None:
+    undescribed = [
+        f"bokbid {name} {param.name}"
+        for name, command in _commands(typer.main.get_command(app))
+        for param in [*command.params, None]
+        if (param is None and not command.help) or (param is not None and not getattr(param, "help", None))
+    ]
+    assert undescribed == []
