@@ -55,7 +55,7 @@ def _schemathesis(db: str, report_dir: Path, fault: str | None = None) -> subpro
                 f"Authorization: Bearer {token['accessToken']}",
                 "--report",
                 "junit",
-                "--out",
+                "--report-dir",
                 str(report_dir),
             ],
             capture_output=True,
