@@ -383,7 +383,7 @@ def spec_changelog(
 
 @spec_app.command("docs")
 def spec_docs(out: Path = typer.Option(..., "--out", help="Folder for the static HTML reference.")) -> None:
-    """Static HTML reference of every release and the working spec (offline, no scripts)."""
+    """Static HTML reference of every release and the working spec (self-contained, works offline)."""
     from spec.governance import docs_site
 
     index = _spec_run(lambda: docs_site.build(out))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from browser import dump_dom, serve
+from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 import spec
@@ -241,8 +242,26 @@ def test_full_flow_certify_issue_verify_register(
     assert "EXPIRED" in _row(page, _serial(old)) and "REVOKED" in _row(page, _serial(withdrawn))
     assert "1 valid, 1 expired, 1 revoked." in page
     assert "bokbid certificate verify" in detail and "public-key.pem" in detail and body["evidenceDigest"] in detail
+    assert '<html lang="en">' in detail and "← register of approved suppliers" in detail
     published = site / "certificates" / f"{body['serial']}.json"
     assert _invoke("certificate", "verify", str(published), "--public-key", str(site / "public-key.pem"))[0] == 0
+
+
+def test_the_register_is_in_english_with_its_swedish_name_in_parentheses(
+    keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The rule of the spec site too: English throughout, a Swedish term in parentheses, marked as Swedish."""
+    (tmp_path / "certs").mkdir()
+    site = tmp_path / "site"
+    code, output = _invoke(
+        "registry", "build", str(tmp_path / "certs"), "--out", str(site), "--public-key", str(keys[1])
+    )
+    assert code == 0, output
+    page = lxml_html.fromstring((site / "index.html").read_bytes())
+    assert page.get("lang") == "en"
+    title = "BoB – register of approved suppliers (register över godkända leverantörer)"
+    assert page.xpath("//title")[0].text == title and page.xpath("//h1")[0].text_content() == title
+    assert page.xpath('//h1//*[@lang="sv"]')[0].text == "register över godkända leverantörer"
 
 
 def _serial(path: Path) -> str:
