@@ -18,6 +18,8 @@ app = typer.Typer(
     help="BoB: the open interface standard for municipal booking and grants.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: switches show as switches (the rich layout labels them <bool>, yet takes no value).
+    rich_markup_mode=None,
 )
 app.add_typer(keys_app, name="keys")
 app.add_typer(certificate_app, name="certificate")
@@ -58,15 +60,15 @@ def serve(
     audience: str | None = typer.Option(
         None, "--audience", help="The audience (aud) the provider's tokens must be for (default: bob)."
     ),
+    access_log: bool = typer.Option(False, "--access-log", help="Print a line for every request."),
 ) -> None:
     """Run the reference server."""
     from reference_server.faults import FAULTS
-    from reference_server.launcher import run
-    from reference_server.oidc import ProviderError
+    from reference_server.launcher import StartupError, run
     from reference_server.settings import DEFAULT_AUDIENCE, Settings, parse_classes
 
     if fault is not None and fault not in FAULTS:
-        typer.echo(f"unknown fault {fault!r}; `bokbid faults` lists them", err=True)
+        typer.echo(f"error: unknown fault {fault!r}; `bokbid faults` lists them", err=True)
         raise typer.Exit(2)
     try:
         settings = Settings(
@@ -80,14 +82,14 @@ def serve(
             oidc_audience=audience or DEFAULT_AUDIENCE,
         )
     except ValueError as exc:
-        typer.echo(str(exc), err=True)
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     if audience is not None and oidc_issuer is None:
         typer.echo("--audience names what the provider's tokens are for: give --oidc-issuer too", err=True)
         raise typer.Exit(2)
     try:
-        run(host=host, port=port, workers=workers, settings=settings)
-    except ProviderError as exc:
+        run(host=host, port=port, workers=workers, settings=settings, access_log=access_log)
+    except StartupError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -111,7 +113,9 @@ def certify(
         help="Release of the standard to certify against (e.g. the call-off's 1.0.0); "
         "default: the apiVersion the server states.",
     ),
-    report_dir: Path | None = typer.Option(None, "--report-dir", help="Where the evidence bundle goes."),
+    report_dir: Path | None = typer.Option(
+        None, "--out", help="Directory the evidence bundle is written to (default reports/latest)."
+    ),
     seed: int | None = typer.Option(None, help="Seed for test data; printed so a run can be repeated."),
     timeout: float | None = typer.Option(None, help="Seconds to wait for any single response (default 10)."),
     quiet: bool = typer.Option(False, "--quiet", help="No live progress, only the summary."),
@@ -208,7 +212,7 @@ def proxy(
     upstream: str = typer.Option(..., "--upstream", help="API root of the server to forward to (…/v1)."),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8080, help="Port; point the client app at http://HOST:PORT/v1."),
-    log: Path = typer.Option(Path("client-traffic.jsonl"), "--log", help="Where exchanges are appended."),
+    log: Path = typer.Option(Path("client-traffic.jsonl"), "--out", help="File the exchanges are appended to."),
 ) -> None:
     """Validating proxy for client-app certification: forwards to UPSTREAM and records every exchange."""
     import uvicorn
@@ -221,12 +225,15 @@ def proxy(
 
 @app.command("certify-client")
 def certify_client(
-    log: Path = typer.Argument(..., help="Traffic log written by `bokbid proxy`."),
+    log: Path = typer.Argument(..., metavar="LOG", help="Traffic log written by `bokbid proxy`."),
     profile: str = typer.Option("kundens-processtod", help="Client profile whose required operations count."),
-    report_dir: Path = typer.Option(Path("reports/client"), "--report-dir", help="Where client-report.json goes."),
+    report_dir: Path = typer.Option(
+        Path("reports/client"), "--out", help="Directory the client report (JSON, JUnit, HTML) is written to."
+    ),
 ) -> None:
     """Judge a client app by its recorded traffic: exit 0 conforming, 1 findings, 2 usage error."""
-    from conformance.client_certification import ClientLogError, judge, write_report
+    from conformance.client_certification import ClientLogError, judge
+    from conformance.reports.client import write_client_reports
 
     try:
         verdict = judge(log, profile)
@@ -237,7 +244,7 @@ def certify_client(
         typer.echo(f"#{finding.sequence} {finding.request}: [{finding.kind}] {finding.message}")
     for operation in verdict.unexercised:
         typer.echo(f"never exercised successfully: {operation}")
-    path = write_report(verdict, report_dir)
+    path = write_client_reports(verdict, report_dir)
     state = "conforms" if verdict.ok else f"{len(verdict.findings)} findings, {len(verdict.unexercised)} missing"
     typer.echo(f"{verdict.requests} requests, {state} — report: {path}")
     raise typer.Exit(0 if verdict.ok else 1)
@@ -245,8 +252,8 @@ def certify_client(
 
 @app.command()
 def demo(
-    report_dir: Path = typer.Option(Path("reports/demo"), "--report-dir"),
-    seed: int | None = typer.Option(None),
+    report_dir: Path = typer.Option(Path("reports/demo"), "--out", help="Directory the evidence bundle is written to."),
+    seed: int | None = typer.Option(None, help="Seed for the test data (default: a new one, printed)."),
 ) -> None:
     """Start the reference server on embedded SQLite and certify it with the harness."""
     import tempfile
@@ -268,7 +275,9 @@ def demo(
 # `bokbid spec …`: governance of the standard for architects (the work is in spec/governance/).
 
 spec_app = typer.Typer(
-    help="Govern the standard: lint, diff, check-version, changelog, docs, release.", no_args_is_help=True
+    help="Govern the standard: lint, diff, check-version, changelog, docs, release.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(spec_app, name="spec")
 
@@ -291,7 +300,7 @@ def _spec_today(today: str | None) -> date:
     try:
         return date.fromisoformat(today) if today else date.today()
     except ValueError:
-        typer.echo(f"error: --today {today!r} is not a date YYYY-MM-DD", err=True)
+        typer.echo(f"error: --at {today!r} is not a date YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None
 
 
@@ -313,14 +322,19 @@ def _spec_format(fmt: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-_TODAY = typer.Option(None, "--today", help="Judge sunsets as of this date (YYYY-MM-DD); default: today.")
+_TODAY = typer.Option(None, "--at", help="Judge sunsets as of this day, YYYY-MM-DD (default today).")
 
 
 @spec_app.command("lint")
 def spec_lint(
-    file: Path | None = typer.Argument(None, help="OpenAPI file or folder; default: spec/v1/openapi.yaml."),
+    file: Path | None = typer.Argument(
+        None, metavar="[SPEC]", help="OpenAPI file or folder; default: spec/v1/openapi.yaml."
+    ),
     fmt: str = typer.Option("text", "--format", help="text or json."),
     rules: bool = typer.Option(False, "--rules", help="List the rules (id, severity, what they demand) instead."),
+    min_severity: str = typer.Option(
+        "warn", "--min-severity", help="Show findings of this severity and above: error, warn or info."
+    ),
 ) -> None:
     """Check the API design rules: exit 1 when any rule of severity error is broken."""
     from spec.governance import lint
@@ -330,17 +344,21 @@ def spec_lint(
             typer.echo(f"{r.id}\t{r.severity}\t{r.summary}")
         return
     _spec_format(fmt, ("text", "json"))
+    if min_severity not in lint.SEVERITIES:
+        typer.echo(f"error: --min-severity must be one of {', '.join(lint.SEVERITIES)}", err=True)
+        raise typer.Exit(2)
     document = _spec_load(file)
     findings = lint.lint(document)
     source = str(document.source or file)
-    typer.echo(lint.render_json(findings, source) if fmt == "json" else lint.render_text(findings, source))
+    render = lint.render_json if fmt == "json" else lint.render_text
+    typer.echo(render(findings, source, min_severity))
     raise typer.Exit(1 if lint.counts(findings)["error"] else 0)
 
 
 @spec_app.command("diff")
 def spec_diff(
-    old: Path = typer.Argument(..., help="The older OpenAPI file or folder (e.g. spec/releases/0.1.0)."),
-    new: Path | None = typer.Argument(None, help="The newer one; default: the working spec."),
+    old: Path = typer.Argument(..., metavar="OLD", help="The older OpenAPI file or folder (e.g. spec/releases/0.1.0)."),
+    new: Path | None = typer.Argument(None, metavar="[NEW]", help="The newer one; default: the working spec."),
     fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
     fail_on_breaking: bool = typer.Option(False, "--fail-on-breaking", help="Exit 1 when a change is breaking."),
     today: str | None = _TODAY,
@@ -358,8 +376,8 @@ def spec_diff(
 
 @spec_app.command("check-version")
 def spec_check_version(
-    old: Path | None = typer.Argument(None, help="The released version; default: the latest release."),
-    new: Path | None = typer.Argument(None, help="The proposed version; default: the working spec."),
+    old: Path | None = typer.Argument(None, metavar="[OLD]", help="The released version; default: the latest release."),
+    new: Path | None = typer.Argument(None, metavar="[NEW]", help="The proposed version; default: the working spec."),
     today: str | None = _TODAY,
 ) -> None:
     """Does NEW's info.version follow from the changes since OLD? Exit 1 with the reasons when not."""
@@ -373,8 +391,8 @@ def spec_check_version(
 
 @spec_app.command("changelog")
 def spec_changelog(
-    old: Path | None = typer.Argument(None, help="The released version; default: the latest release."),
-    new: Path | None = typer.Argument(None, help="The proposed version; default: the working spec."),
+    old: Path | None = typer.Argument(None, metavar="[OLD]", help="The released version; default: the latest release."),
+    new: Path | None = typer.Argument(None, metavar="[NEW]", help="The proposed version; default: the working spec."),
     out: Path | None = typer.Option(None, "--out", help="Write the Markdown here instead of printing it."),
     today: str | None = _TODAY,
 ) -> None:
@@ -393,7 +411,7 @@ def spec_changelog(
 
 @spec_app.command("docs")
 def spec_docs(out: Path = typer.Option(..., "--out", help="Folder for the static HTML reference.")) -> None:
-    """Static HTML reference of every release and the working spec (offline, no scripts)."""
+    """Static HTML reference of every release and the working spec (self-contained, works offline)."""
     from spec.governance import docs_site
 
     index = _spec_run(lambda: docs_site.build(out))
@@ -416,6 +434,7 @@ def spec_release(today: str | None = _TODAY) -> None:
 dak_app = typer.Typer(
     help="DAK 2.2 attendance files (Digitalt aktivitetskort): validate and convert, offline.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(dak_app, name="dak")
 
@@ -429,7 +448,7 @@ def _dak_read(file: Path) -> bytes:
 
 
 @dak_app.command("validate")
-def dak_validate(file: Path = typer.Argument(..., help="A DAK 2.2 XML file.")) -> None:
+def dak_validate(file: Path = typer.Argument(..., metavar="FILE", help="A DAK 2.2 XML file.")) -> None:
     """Check a file against BoB's DAK profile: exit 0 valid, 1 with one line per error (line and element)."""
     from spec import dak
 
@@ -445,9 +464,11 @@ def dak_validate(file: Path = typer.Argument(..., help="A DAK 2.2 XML file.")) -
 
 @dak_app.command("convert")
 def dak_convert(
-    file: Path = typer.Argument(..., help="A DAK 2.2 XML file (--to json) or the JSON form (--to xml)."),
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="A DAK 2.2 XML file (--to json) or the JSON form (--to xml)."
+    ),
     to: str = typer.Option(..., "--to", help="json or xml."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of to standard output."),
+    output: Path | None = typer.Option(None, "--out", help="File to write instead of standard output."),
 ) -> None:
     """Convert between a DAK 2.2 file and the JSON form of POST /attendance-reports."""
     import json

@@ -63,7 +63,7 @@ def _server(root: Path | None, db: Path) -> Iterator[str | None]:
 
 def _certify(url: str, out: Path) -> bool:
     """True when `bokbid certify` refuses the server (or does not finish in time)."""
-    command = [sys.executable, "-m", "cli", "certify", "--base-url", url, "--report-dir", str(out)]
+    command = [sys.executable, "-m", "cli", "certify", "--base-url", url, "--out", str(out)]
     command += ["--seed", str(SEED), "--quiet"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=CERTIFY_TIMEOUT, check=False)

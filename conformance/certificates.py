@@ -266,6 +266,12 @@ def describe(body: dict[str, Any]) -> list[str]:
             f"at least {_number(policy.get('minFuzzSeconds'))} s of fuzzing",
             "the fuzz phase complete" if policy.get("fuzzMustComplete") else "the fuzz phase may be cut short",
         ]
+        if "requireCorsOrigin" in policy:  # policies recorded before CORE-030 do not name it
+            terms.append(
+                "CORS tested on a named origin (releases with CORE-030)"
+                if policy["requireCorsOrigin"]
+                else "CORS may go untested"
+            )
         lines.append(f"approval policy {policy.get('digest')}: {', '.join(terms)}")
     else:
         lines.append("approval policy: none recorded")

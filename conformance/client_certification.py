@@ -26,10 +26,13 @@ class ClientLogError(Exception):
     """The log cannot be read or the profile is unknown (a usage error)."""
 
 
+FINDING_KINDS = ("spec", "privacy", "ignored-error")
+
+
 @dataclass(frozen=True)
 class Finding:
     sequence: int
-    kind: str  # spec | privacy | ignored-error
+    kind: str  # one of FINDING_KINDS
     request: str
     message: str
 
@@ -101,10 +104,3 @@ def judge(log: Path, profile: str = DEFAULT_PROFILE) -> ClientVerdict:
     verdict.unexercised = [op for op in chosen["clientOperations"]["required"] if op not in succeeded]
     verdict.findings.sort(key=lambda f: f.sequence)
     return verdict
-
-
-def write_report(verdict: ClientVerdict, directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "client-report.json"
-    path.write_text(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path

@@ -7,7 +7,6 @@ negative verdict (invalid, expired, revoked, a run that cannot be certified), 2 
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date
 from pathlib import Path
@@ -15,9 +14,12 @@ from typing import Any
 
 import typer
 
-keys_app = typer.Typer(help="Signing keys of the stewardship body.", no_args_is_help=True)
-certificate_app = typer.Typer(help="Issue, verify and revoke certificates.", no_args_is_help=True)
-registry_app = typer.Typer(help="The register of approved suppliers.", no_args_is_help=True)
+# Plain help (see cli.py): switches show as switches.
+keys_app = typer.Typer(help="Signing keys of the stewardship body.", no_args_is_help=True, rich_markup_mode=None)
+certificate_app = typer.Typer(
+    help="Issue, verify and revoke certificates.", no_args_is_help=True, rich_markup_mode=None
+)
+registry_app = typer.Typer(help="The register of approved suppliers.", no_args_is_help=True, rich_markup_mode=None)
 
 ENV_PUBLIC_KEY = "BOKBID_PUBLIC_KEY"
 
@@ -74,7 +76,7 @@ def keys_generate(
 
 @certificate_app.command("issue")
 def certificate_issue(
-    bundle: Path = typer.Argument(..., help="Report directory (evidence bundle) of a passing run."),
+    bundle: Path = typer.Argument(..., metavar="BUNDLE", help="Report directory (evidence bundle) of a passing run."),
     key: Path = typer.Option(..., "--key", help="Private signing key (PEM)."),
     out: Path | None = typer.Option(None, "--out", help="Certificate file (default BUNDLE/certificate.json)."),
     issuer: str = typer.Option("BoB stewardship body", help="Name of the issuing body."),
@@ -103,9 +105,10 @@ def certificate_issue(
     target = out or bundle / "certificate.json"
     certificates.write(document, target)
     body = document["certificate"]
+    product = body["product"]
     typer.echo(
-        f"certificate {body['serial']}: {body['supplier']} {body['product']['name']} {body['product']['version']}, "
-        f"valid {body['validFrom']} – {body['validUntil']}: {target}"
+        f"Certificate {body['serial']} issued to {body['supplier']} for {product['name']} {product['version']}, "
+        f"valid {body['validFrom']} to {body['validUntil']}; written to {target}"
     )
 
 
@@ -120,7 +123,7 @@ def _date(text: str | None) -> date | None:
 
 @certificate_app.command("verify")
 def certificate_verify(
-    certificate: Path = typer.Argument(..., help="Certificate JSON file."),
+    certificate: Path = typer.Argument(..., metavar="CERTIFICATE", help="Certificate JSON file."),
     public_key: Path | None = typer.Option(None, "--public-key", help=f"Issuer's public key (or ${ENV_PUBLIC_KEY})."),
     evidence: Path | None = typer.Option(None, "--evidence", help="Evidence bundle it must match."),
     revocations: Path | None = typer.Option(None, "--revocations", help="Signed revocation list to consult."),
@@ -132,7 +135,13 @@ def certificate_verify(
     key = _public_key(public_key)
     listed = _document(revocations) if revocations is not None else None
     verdict = certificates.check(_document(certificate), key, evidence=evidence, revocations=listed, at=_date(at))
-    typer.echo(f"{verdict.status}: {'; '.join(verdict.reasons)}")
+    serial = (verdict.certificate or {}).get("serial")
+    which = f"Certificate {serial}" if serial else "The certificate"
+    reasons = "; ".join(verdict.reasons)  # "valid until …", "revoked 2026-…: why", "expired after …", …
+    if verdict.status in ("valid", "revoked"):
+        typer.echo(f"{which} is {reasons}.")
+    else:
+        typer.echo(f"{which} is {'invalid' if verdict.status == 'invalid' else 'not valid'}: {reasons}.")
     if verdict.status != "invalid":  # an unauthentic certificate's claims are not worth repeating
         for line in certificates.describe(verdict.certificate):
             typer.echo(f"  {line}")
@@ -141,7 +150,7 @@ def certificate_verify(
 
 @certificate_app.command("revoke")
 def certificate_revoke(
-    certificate: Path = typer.Argument(..., help="Certificate JSON file to revoke."),
+    certificate: Path = typer.Argument(..., metavar="CERTIFICATE", help="Certificate JSON file to revoke."),
     key: Path = typer.Option(..., "--key", help="Private signing key (the one that signed the list)."),
     revocations: Path = typer.Option(..., "--list", help="Revocation list to update (created if missing)."),
     reason: str = typer.Option(..., help="Why it is revoked (shown in the register)."),
@@ -156,12 +165,13 @@ def certificate_revoke(
     except certificates.CertificateError as exc:
         raise _fail(str(exc), 1) from None
     certificates.write(updated, revocations)
-    typer.echo(f"{len(updated['revocations']['entries'])} revoked: {revocations}")
+    count = len(updated["revocations"]["entries"])
+    typer.echo(f"Revoked; {revocations} now lists {count} revoked certificate{'s' if count != 1 else ''}.")
 
 
 @registry_app.command("build")
 def registry_build(
-    certs_dir: Path = typer.Argument(..., help="Directory of certificate JSON files."),
+    certs_dir: Path = typer.Argument(..., metavar="CERTS_DIR", help="Directory of certificate JSON files."),
     out: Path = typer.Option(..., "--out", help="Directory the static site is written to."),
     public_key: Path | None = typer.Option(None, "--public-key", help=f"Issuer's public key (or ${ENV_PUBLIC_KEY})."),
     revocations: Path | None = typer.Option(None, "--revocations", help="Signed revocation list."),
@@ -175,6 +185,8 @@ def registry_build(
     entries, rejected = supplier_register.build(certs_dir, out, key, revocations=listed, at=_date(at))
     for item in rejected:
         typer.echo(f"left out {item.path}: {'; '.join(item.reasons)}", err=True)
-    summary = json.dumps({s: sum(1 for e in entries if e.status == s) for s in supplier_register.STATUS_ORDER})
-    typer.echo(f"register written to {out / 'index.html'}: {summary}")
+    counts = [
+        f"{sum(1 for e in entries if e.status == s)} {s.replace('-', ' ')}" for s in supplier_register.STATUS_ORDER
+    ]
+    typer.echo(f"Register written to {out / 'index.html'}: {', '.join(counts)}.")
     raise typer.Exit(1 if rejected else 0)

@@ -50,7 +50,9 @@ class Expectation:
         actual = self.response.status_code
         if actual not in allowed:
             wanted = " or ".join(str(s) for s in allowed)
-            raise self._fail(f"expected status {wanted}, got {actual}", list(allowed), actual)
+            raise self._fail(
+                f"expected status {wanted}, got {actual}", allowed[0] if len(allowed) == 1 else wanted, actual
+            )
         return self
 
     def json(self) -> Any:
@@ -69,7 +71,8 @@ class Expectation:
         if status is not None:
             self.status(status)
         if self.response.media_type != spec.PROBLEM_JSON:
-            raise self._fail(f"expected content type {spec.PROBLEM_JSON}", spec.PROBLEM_JSON, self.response.media_type)
+            received = self.response.media_type or "no content type"
+            raise self._fail(f"expected content type {spec.PROBLEM_JSON}, got {received}", spec.PROBLEM_JSON, received)
         body = self.json()
         if not isinstance(body, dict):
             raise self._fail("expected a problem object", "object", type(body).__name__)

@@ -34,6 +34,7 @@ from .config import Budget
 from .evidence import Exchange
 from .http import Credential, RecordingClient, Unreachable
 from .outcomes import itemised
+from .progress import Reporter, Silent
 from .results import Failure, Result
 
 FUZZ_CHECK_ID = "core.fuzz"
@@ -186,13 +187,21 @@ class _Sender:
 
 
 def fuzz(
-    client: RecordingClient, classes: Sequence[str], budget: Budget, seed: int, release: spec.Release = spec.WORKING
+    client: RecordingClient,
+    classes: Sequence[str],
+    budget: Budget,
+    seed: int,
+    release: spec.Release = spec.WORKING,
+    progress: Reporter | None = None,
 ) -> FuzzOutcome:
     """Send up to `budget.fuzz_examples` generated requests per operation of `release` and mode, within the
-    time budget."""
+    time budget; `progress` hears of each operation and mode as it is generated."""
+    progress = progress or Silent()
     deadline = time.monotonic() + budget.fuzz_seconds
     sender = _Sender(_authenticated(client.for_check(FUZZ_CHECK_ID)), deadline)
     operations = operations_for(classes, release)
+    modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    progress.fuzzing(len(operations) * len(modes))
     exhausted = False
 
     def send(operation: spec.Operation) -> Callable[[Any], None]:
@@ -207,7 +216,8 @@ def fuzz(
 
     try:
         for index, (operation, generated) in enumerate(operations):
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            for mode in modes:
+                progress.fuzz_step(f"{operation.operation_id} ({'valid' if mode is modes[0] else 'invalid'})")
                 if time.monotonic() > deadline:
                     exhausted = True
                     break

@@ -29,11 +29,13 @@ from . import fuzz, synthetic
 from .api_root import no_api
 from .config import Budget, CertifyConfig, ConfigError, Product, Tls
 from .context import CheckContext, RunState
+from .evidence import Exchange
 from .http import Recorder, RecordingClient, Response, Unreachable
 from .outcomes import CheckFailure, PreconditionFailure, Skip
-from .progress import reporter
+from .progress import LABELS, Reporter, first_line, reporter
 from .registry import Check, all_checks
 from .reports import write_reports
+from .reports.json_report import replay_of
 from .results import Cause, Failure, Result, Run, Status
 from .selection import missing_message, optional_classes, select_classes
 
@@ -139,6 +141,7 @@ def run_certification(
     if seed is None:
         seed = random.SystemRandom().getrandbits(32)
 
+    progress = reporter(quiet, err)
     recorder = Recorder()
     run = Run(base_url=api_root, seed=seed, profile=profile, started_at=datetime.now(UTC), cors_origin=cors_origin)
     run.exchanges = recorder.exchanges
@@ -180,27 +183,34 @@ def run_certification(
         run.served_product = _served_product(info)
         _judge_product_statement(run, err)
         code = EXIT_FAILED
+        fuzz_wanted = only is None or bool(set(only) & FUZZ_RESULT_IDS)
+        fuzzing = fuzz_wanted and budget is not None and budget.fuzz_examples > 0
+        drawn = _drawn_verdicts(run.release)
+        after = (len(FUZZ_RESULT_IDS) if fuzzing else 0) + len(drawn)
         if declared is not None:
             run.optional_classes = optional_classes(declared, chosen)
-            code = _certify_declared(run, declared, chosen, client, checks, quiet, err)
-        fuzz_wanted = only is None or bool(set(only) & FUZZ_RESULT_IDS)
-        if code == EXIT_OK and fuzz_wanted and budget is not None and budget.fuzz_examples > 0:
-            code = _fuzz(run, client, budget, err, quiet)
+            code = _certify_declared(run, declared, chosen, client, checks, progress, after, err)
+        else:
+            progress.plan(len(run.results) + after, list(run.results))
+        if code == EXIT_OK and fuzzing:
+            assert budget is not None
+            code = _fuzz(run, client, budget, err, quiet, progress)
     finally:
         client.close()
 
     checked = [x for x in run.exchanges if x.check_id != fuzz.FUZZ_CHECK_ID]  # fuzzing has results of its own
-    spec_ok, privacy = synthetic.RESPONSES_MATCH_SPEC, synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS
-    run.results.append(_drawn(spec_ok, lambda: synthetic.aggregate(spec_ok, "spec", checked)))
-    run.results.append(_drawn(privacy, lambda: synthetic.aggregate(privacy, "privacy", run.exchanges)))
-    held = spec.requirement_ids(run.release)  # header verdicts of requirements the release has
-    for verdict, draw in (
-        (synthetic.API_VERSION_HEADER, partial(synthetic.version_header, stated=stated or spec.version(run.release))),
-        (synthetic.CONTENT_TYPE_OPTIONS, synthetic.content_type_options),
-        (synthetic.NO_STORE, synthetic.no_store),
-    ):
-        if verdict.requirement in held:
-            run.results.append(_drawn(verdict, partial(draw, run.exchanges)))
+    stated_version = stated or spec.version(run.release)
+    for verdict in _drawn_verdicts(run.release):
+        if verdict is synthetic.RESPONSES_MATCH_SPEC:
+            draw = partial(synthetic.aggregate, verdict, "spec", checked)
+        elif verdict is synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS:
+            draw = partial(synthetic.aggregate, verdict, "privacy", run.exchanges)
+        elif verdict is synthetic.API_VERSION_HEADER:
+            draw = partial(synthetic.version_header, run.exchanges, stated=stated_version)
+        else:
+            draw = partial(_HEADER_VERDICTS[verdict], run.exchanges)
+        _record(run, progress, _drawn(verdict, draw))
+    progress.stop()
     run.finished_at = datetime.now(UTC)
     html = write_reports(run, report_dir)
     s = run.summary()
@@ -211,9 +221,48 @@ def run_certification(
     )
     for cause in run.root_causes():
         print(f"  {cause.line()}", file=out)
+    _print_failures(run, out)
     if code != EXIT_OK:  # unreachable, refused or no usable declaration, whatever the results say
         return code
     return EXIT_OK if run.ok else EXIT_FAILED
+
+
+_HEADER_VERDICTS: dict[synthetic.Synthetic, Callable[[list[Exchange]], Result]] = {
+    synthetic.CONTENT_TYPE_OPTIONS: synthetic.content_type_options,
+    synthetic.NO_STORE: synthetic.no_store,
+}
+
+
+def _drawn_verdicts(release: spec.Release) -> list[synthetic.Synthetic]:
+    """The verdicts drawn from the whole run's exchanges once the checks are done: spec and privacy
+    always, each header requirement where the release has it."""
+    held = spec.requirement_ids(release)
+    headers = [synthetic.API_VERSION_HEADER, *_HEADER_VERDICTS]
+    return [synthetic.RESPONSES_MATCH_SPEC, synthetic.NO_PERSONAL_DATA_TO_ANONYMOUS] + [
+        v for v in headers if v.requirement in held
+    ]
+
+
+def _record(run: Run, progress: Reporter, *results: Result) -> None:
+    """Add results to the run and show them: every result is shown, so the lines add up to the summary."""
+    for result in results:
+        run.results.append(result)
+        progress.done(result)
+
+
+def _print_failures(run: Run, out: TextIO) -> None:
+    """What failed and why, one line each, with the command that replays it: the end of the output is
+    where a supplier looks first."""
+    broken = [r for r in run.results if r.status in ("failed", "error")]
+    if not broken:
+        return
+    print(f"{len(broken)} not passed:", file=out)
+    for result in broken:
+        requirements = ", ".join(result.failed_requirements if result.status == "failed" else result.requirements)
+        print(f"  {LABELS[result.status]} {result.id} [{requirements}] — {first_line(result.message)}", file=out)
+        replay = replay_of(run, result)
+        if replay is not None:
+            print(f"    replay: {replay['command']}", file=out)
 
 
 def _drawn(verdict: synthetic.Synthetic, draw: Callable[[], Result]) -> Result:
@@ -233,30 +282,29 @@ def _errored(verdict: synthetic.Synthetic, exc: Exception, prefix: str = "") -> 
 FUZZ_RESULT_IDS = frozenset({synthetic.FUZZ_NO_SERVER_ERROR.id, synthetic.FUZZ_RESPONSES_MATCH_SPEC.id})
 
 
-def _fuzz(run: Run, client: RecordingClient, budget: Budget, err: TextIO, quiet: bool) -> int:
+def _fuzz(run: Run, client: RecordingClient, budget: Budget, err: TextIO, quiet: bool, progress: Reporter) -> int:
     """The fuzz phase over the certified classes; its results (and what it spent) are added to the run."""
     if not quiet:
         limits = f"up to {budget.fuzz_examples} examples per operation and mode, {budget.fuzz_seconds} s"
         print(f"fuzzing: {limits}", file=err)
     run.fuzz = {"examplesPerOperation": budget.fuzz_examples, "seconds": budget.fuzz_seconds, "completed": False}
     try:
-        outcome = fuzz.fuzz(client, run.certified_classes, budget, run.seed, run.release)
+        outcome = fuzz.fuzz(client, run.certified_classes, budget, run.seed, run.release, progress)
     except Unreachable as exc:
         print(f"error: the server stopped responding while fuzzing ({exc.message})", file=err)
-        run.results.append(synthetic.FUZZ_NO_SERVER_ERROR.result("error", exc.message))
+        _record(run, progress, synthetic.FUZZ_NO_SERVER_ERROR.result("error", exc.message))
         return EXIT_UNREACHABLE
     except Exception as exc:  # the generator or the sender broke: the phase proves nothing
         prefix = "the fuzz phase broke off: "
-        run.results += [
-            _errored(s, exc, prefix) for s in (synthetic.FUZZ_NO_SERVER_ERROR, synthetic.FUZZ_RESPONSES_MATCH_SPEC)
-        ]
+        phase = (synthetic.FUZZ_NO_SERVER_ERROR, synthetic.FUZZ_RESPONSES_MATCH_SPEC)
+        _record(run, progress, *(_errored(s, exc, prefix) for s in phase))
         return EXIT_OK
     run.fuzz.update(
         requests=len(outcome.exchanges),
         operations=outcome.operations,
         completed=not outcome.budget_exhausted and not outcome.lost,
     )
-    run.results.extend(fuzz.results(outcome))
+    _record(run, progress, *fuzz.results(outcome))
     return EXIT_OK
 
 
@@ -322,7 +370,7 @@ def _judge_product_statement(run: Run, err: TextIO) -> None:
         "correct [product] in bokbid.toml (or BOKBID_SUPPLIER, BOKBID_PRODUCT_NAME, BOKBID_PRODUCT_VERSION, "
         "or --supplier, --product-name, --product-version)"
     )
-    run.results.append(synthetic.PRODUCT_STATEMENT.result("error", f"{reason}\n{fix}"))
+    run.results.append(synthetic.PRODUCT_STATEMENT.result("error", f"{reason}\n{fix}"))  # shown when planned
 
 
 def _read_declaration(response: Response, release: spec.Release) -> tuple[list[str] | None, Result]:
@@ -372,10 +420,14 @@ def _certify_declared(
     profile: dict[str, Any] | None,
     client: RecordingClient,
     checks: Sequence[Check],
-    quiet: bool,
+    progress: Reporter,
+    after: int,
     err: TextIO,
 ) -> int:
-    """Refuse when required classes are missing, else run the checks of the certified classes."""
+    """Refuse when required classes are missing, else run the checks of the certified classes.
+
+    `after` is how many results the run adds once the checks are done: with those, the progress
+    knows the whole run's count before the first check."""
     run.declared_classes = declared
     selection = select_classes(declared, profile, run.release)
     run.certified_classes = [c for c in spec.class_ids(run.release) if c in selection.certified + selection.missing]
@@ -385,16 +437,15 @@ def _certify_declared(
         run.refusals = list(reasons.values())
         for reason in run.refusals:
             print(f"refused: {reason}", file=err)
-        for check in checks:
-            if check.cls in reasons and check.id not in absent:
-                run.results.append(_result(check, "failed", reasons[check.cls]))
+        refused = [_result(c, "failed", reasons[c.cls]) for c in checks if c.cls in reasons and c.id not in absent]
+        progress.plan(len(run.results) + len(refused) + after, list(run.results))
+        _record(run, progress, *refused)
         return EXIT_FAILED
 
     selected = [c for c in checks if c.cls in selection.certified]
     inapplicable = {**_inapplicable(selected, selection.certified, run.release), **absent}
     state = RunState(client=client, seed=run.seed, release=run.release, cors_origin=run.cors_origin)
-    progress = reporter(quiet, err)
-    progress.start(len(selected))
+    progress.plan(len(run.results) + len(selected) + after, list(run.results))
     lost: str | None = None
     try:
         for check in selected:
@@ -407,10 +458,10 @@ def _certify_declared(
                 result, unreachable = _execute(check, state)
                 if unreachable is not None and not client.for_check(check.id).responds():
                     lost = f"the server stopped responding ({unreachable.message})"
-            run.results.append(result)
-            progress.done(result)
-    finally:
-        progress.stop()
+            _record(run, progress, result)
+    except BaseException:
+        progress.stop()  # leave the terminal clean for the traceback
+        raise
     if lost is not None:
         print(f"error: {lost}", file=err)
         return EXIT_UNREACHABLE

@@ -20,25 +20,40 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import sqlalchemy as sa
 import uvicorn
 
+import spec
 from reference_server.auth import sandbox_key_stored
 from reference_server.clock import clock_was_moved
-from reference_server.oidc import OidcVerifier
+from reference_server.faults import FAULTS
+from reference_server.oidc import OidcVerifier, ProviderError
 from reference_server.settings import Settings
 from reference_server.storage import Storage
 
 
-def run(host: str, port: int, workers: int, settings: Settings) -> None:
-    """Serve until stopped; `oidc.ProviderError` if the configured identity provider cannot be used."""
+class StartupError(Exception):
+    """The server cannot start as configured; the message is one line for the operator."""
+
+
+def run(host: str, port: int, workers: int, settings: Settings, *, access_log: bool = False) -> None:
+    """Serve until stopped; StartupError when the database or the identity provider cannot be used."""
     if settings.oidc_issuer is not None:
-        OidcVerifier(settings.oidc_issuer, settings.oidc_audience).discover()  # fail now, not at the first login
+        try:  # fail now, not at the first login
+            OidcVerifier(settings.oidc_issuer, settings.oidc_audience).discover()
+        except ProviderError as exc:
+            raise StartupError(str(exc)) from None
     os.environ.update(settings.to_env())
-    storage = Storage(settings.db)
-    storage.prepare()
+    try:
+        storage = Storage(settings.db)
+        storage.prepare()
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StartupError(f"cannot use the database {shown_database(settings.db)}: {reason}") from None
     if settings.production:
         _note_sandbox_leftovers(storage)
     storage.dispose()
+    _announce(host, port, workers, settings)
     uvicorn.run(
         "reference_server.app:app_from_env",
         factory=True,
@@ -46,7 +61,52 @@ def run(host: str, port: int, workers: int, settings: Settings) -> None:
         port=port,
         workers=workers,
         server_header=False,  # "server: uvicorn" tells an attacker the stack and helps no client
+        # uvicorn's own start line points at "/", where nothing is served; _announce says where things are.
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
     )
+
+
+def shown_database(db: str) -> str:
+    """The database URL as it may be printed: without its password."""
+    return sa.make_url(db).render_as_string(hide_password=True)
+
+
+def _announce(host: str, port: int, workers: int, settings: Settings) -> None:
+    """Where the API, its docs and its data are, before the first request; a loud warning when the
+    server is broken on purpose, so nobody develops against a fault by mistake."""
+    shown = f"[{host}]" if ":" in host else host
+    origin = f"http://{shown}:{port}"
+    mode = "production (no test interface)" if settings.production else "sandbox (test interface on /v1/test)"
+    lines = [
+        f"BoB reference server implementing {spec.label(settings.release)}; {mode}",
+        f"  API root:  {origin}/v1",
+        f"  docs:      {origin}/docs",
+        f"  spec:      {origin}/v1/openapi.yaml",
+        f"  database:  {shown_database(settings.db)} ({workers} worker{'s' if workers > 1 else ''})",
+    ]
+    if settings.classes is not None:
+        lines.append(f"  classes:   core, {', '.join(settings.classes) or 'no optional class'}")
+    if settings.oidc_issuer is not None:
+        lines.append(f"  sign-in:   {settings.oidc_issuer} (audience {settings.oidc_audience})")
+    if settings.cors_origins:
+        lines.append(f"  browsers:  {', '.join(settings.cors_origins)}")
+    print("\n".join(lines), file=sys.stderr)
+    if settings.fault is not None:
+        fault = FAULTS[settings.fault]
+        banner = [
+            f"FAULT INJECTED: {fault.name} — this server breaks {', '.join(fault.requirements)} ON PURPOSE",
+            fault.description,
+            "Do not develop against it; restart without --fault for the reference behaviour.",
+        ]
+        width = max(len(line) for line in banner)
+        rule = "!" * (width + 4)
+        boxed = "\n".join(f"! {line.ljust(width)} !" for line in banner)
+        print(
+            f"\033[1;31m{rule}\n{boxed}\n{rule}\033[0m" if sys.stderr.isatty() else f"{rule}\n{boxed}\n{rule}",
+            file=sys.stderr,
+        )
+    print("Press Ctrl+C to stop.", file=sys.stderr, flush=True)
 
 
 def _note_sandbox_leftovers(storage: Storage) -> None:

@@ -47,6 +47,7 @@ class Settings:
     oidc_audience: str = DEFAULT_AUDIENCE
 
     def __post_init__(self) -> None:
+        check_database(self.db)
         for origin in self.cors_origins:
             check_origin(origin)
         if self.oidc_issuer is not None:
@@ -132,3 +133,17 @@ def check_origin(origin: str) -> None:
         raise ValueError(
             f"{origin!r} is not an origin; give scheme, host and optional port only, e.g. https://bokning.example.se"
         )
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
+
+
+def check_database(db: str) -> None:
+    """Refuse, in one line, a database the server cannot run on, before anything tries to open it:
+    a driver SQLAlchemy would import for another scheme is not installed, and an in-memory SQLite
+    database would not be shared by the workers and threads."""
+    scheme, separator, rest = db.partition("://")
+    if not separator or scheme not in DATABASE_SCHEMES:
+        raise ValueError(f"--db {db!r}: use sqlite:///PATH (embedded) or postgresql://user@host/database")
+    if scheme == "sqlite" and rest.lstrip("/") in ("", ":memory:"):
+        raise ValueError(f"--db {db!r}: SQLite needs a file (sqlite:///PATH), shared by every worker")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from browser import dump_dom, serve
+from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 import spec
@@ -202,7 +203,7 @@ def test_full_flow_certify_issue_verify_register(
     code, output = _invoke(
         "certificate", "verify", str(current), "--public-key", str(public), "--evidence", str(bundle)
     )
-    assert code == 0 and output.startswith("valid")
+    assert code == 0 and output.startswith("Certificate ") and " is valid until " in output.splitlines()[0]
     body = json.loads(current.read_text(encoding="utf-8"))["certificate"]
     assert body["profile"] == PROFILE and body["seed"] == 31
     assert body["fuzz"]["examplesPerOperation"] == 2 and body["fuzz"]["completed"] and body["fuzz"]["requests"] > 0
@@ -217,7 +218,7 @@ def test_full_flow_certify_issue_verify_register(
     assert set(body["classes"]) == set(report["certifiedClasses"]) - {"test-interface"}
 
     code, output = _invoke("certificate", "verify", str(old), "--public-key", str(public))
-    assert code == 1 and output.startswith("expired")
+    assert code == 1 and " is not valid: expired after " in output.splitlines()[0]
 
     revocations = certs / "revocations.json"
     code, _ = _invoke("certificate", "revoke", str(withdrawn), "--key", str(private), "--list", str(revocations),
@@ -226,7 +227,7 @@ def test_full_flow_certify_issue_verify_register(
     code, output = _invoke(
         "certificate", "verify", str(withdrawn), "--public-key", str(public), "--revocations", str(revocations)
     )
-    assert code == 1 and output.startswith("revoked")
+    assert code == 1 and " is revoked " in output.splitlines()[0]
 
     site = tmp_path / "site"
     code, output = _invoke("registry", "build", str(certs), "--out", str(site), "--public-key", str(public),
@@ -241,8 +242,26 @@ def test_full_flow_certify_issue_verify_register(
     assert "EXPIRED" in _row(page, _serial(old)) and "REVOKED" in _row(page, _serial(withdrawn))
     assert "1 valid, 1 expired, 1 revoked." in page
     assert "bokbid certificate verify" in detail and "public-key.pem" in detail and body["evidenceDigest"] in detail
+    assert '<html lang="en">' in detail and "← register of approved suppliers" in detail
     published = site / "certificates" / f"{body['serial']}.json"
     assert _invoke("certificate", "verify", str(published), "--public-key", str(site / "public-key.pem"))[0] == 0
+
+
+def test_the_register_is_in_english_with_its_swedish_name_in_parentheses(
+    keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The rule of the spec site too: English throughout, a Swedish term in parentheses, marked as Swedish."""
+    (tmp_path / "certs").mkdir()
+    site = tmp_path / "site"
+    code, output = _invoke(
+        "registry", "build", str(tmp_path / "certs"), "--out", str(site), "--public-key", str(keys[1])
+    )
+    assert code == 0, output
+    page = lxml_html.fromstring((site / "index.html").read_bytes())
+    assert page.get("lang") == "en"
+    title = "BoB – register of approved suppliers (register över godkända leverantörer)"
+    assert page.xpath("//title")[0].text == title and page.xpath("//h1")[0].text_content() == title
+    assert page.xpath('//h1//*[@lang="sv"]')[0].text == "register över godkända leverantörer"
 
 
 def _serial(path: Path) -> str:

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,12 +139,14 @@ def test_a_conforming_client_passes(upstream: str, proxied: tuple[str, Path], tm
     assert verdict.findings == []
     assert verdict.unexercised == []
     assert verdict.ok
-    result = CliRunner().invoke(app, ["certify-client", str(log), "--report-dir", str(tmp_path / "r")])
+    result = CliRunner().invoke(app, ["certify-client", str(log), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "r" / "client-report.json").read_text())["conforms"] is True
 
 
-def test_every_mistake_of_a_careless_client_is_reported(upstream: str, proxied: tuple[str, Path]) -> None:
+def test_every_mistake_of_a_careless_client_is_reported(
+    upstream: str, proxied: tuple[str, Path], tmp_path: Path
+) -> None:
     root, log = proxied
     world = _world(upstream)
     careless_app(root, world)
@@ -166,6 +169,16 @@ def test_every_mistake_of_a_careless_client_is_reported(upstream: str, proxied: 
     text = log.read_text(encoding="utf-8")
     assert "Bearer <redacted>" in text and world["token"] not in text
     assert dataset.personnummer(random.Random(3)) not in text
+
+    # The same verdict in the three forms of a server's run: JSON, JUnit for CI, HTML for people.
+    result = CliRunner().invoke(app, ["certify-client", str(log), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    suite = ET.parse(tmp_path / "r" / "client-junit.xml").getroot()
+    failed = {c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None}
+    assert {"exercised createBooking", "requests: spec", "requests: privacy", "requests: ignored-error"} <= failed
+    assert int(suite.get("failures", "0")) == len(failed) and "exercised getFacilities" not in failed
+    page = (tmp_path / "r" / "client-report.html").read_text(encoding="utf-8")
+    assert "does not conform" in page and "getMe needs a Bearer token" in page and "createBooking" in page
 
 
 def test_certify_client_refuses_an_unknown_profile(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_convert_round_trip(tmp_path: Path) -> None:
     source = tmp_path / "in.xml"
     source.write_text(EXAMPLE, encoding="utf-8")
     as_json = tmp_path / "out.json"
-    assert RUNNER.invoke(app, ["dak", "convert", str(source), "--to", "json", "-o", str(as_json)]).exit_code == 0
+    assert RUNNER.invoke(app, ["dak", "convert", str(source), "--to", "json", "--out", str(as_json)]).exit_code == 0
     assert (
         json.loads(as_json.read_text(encoding="utf-8"))
         == spec.openapi()["components"]["examples"]["AttendanceReportInput"]["value"]

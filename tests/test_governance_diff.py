@@ -819,7 +819,7 @@ def test_cli_diff(tmp_path: Path) -> None:
     assert runner.invoke(app, ["spec", "diff", str(old), str(new), "--fail-on-breaking"]).exit_code == 1
     assert runner.invoke(app, ["spec", "diff", str(old), str(old), "--fail-on-breaking"]).exit_code == 0
     assert "| breaking |" in runner.invoke(app, ["spec", "diff", str(old), str(new), "--format", "markdown"]).stdout
-    assert runner.invoke(app, ["spec", "diff", str(old), str(new), "--today", "someday"]).exit_code == 2
+    assert runner.invoke(app, ["spec", "diff", str(old), str(new), "--at", "someday"]).exit_code == 2
 
 
 # --- property: a document compared with itself (or a copy of itself) has no changes ------------

@@ -283,6 +283,20 @@ def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
     assert len(listed) == len(lint.all_rules())
 
 
+def test_notes_are_shown_only_when_asked_for() -> None:
+    """The working spec has notes but no warnings: by default only the summary line, which says so."""
+    runner = CliRunner()
+    quiet = runner.invoke(app, ["spec", "lint"])
+    notes = lint.counts(lint.lint(loader.load(releases.WORKING / "openapi.yaml")))["info"]
+    assert quiet.exit_code == 0 and notes > 0
+    assert quiet.stdout.splitlines() == [quiet.stdout.strip()] and f"{notes} below warn not shown" in quiet.stdout
+    every = runner.invoke(app, ["spec", "lint", "--min-severity", "info"])
+    assert every.stdout.count("\ninfo ") + every.stdout.startswith("info ") == notes
+    shown = json.loads(runner.invoke(app, ["spec", "lint", "--format", "json", "--min-severity", "error"]).stdout)
+    assert shown["findings"] == [] and shown["summary"]["info"] == notes
+    assert runner.invoke(app, ["spec", "lint", "--min-severity", "warning"]).exit_code == 2
+
+
 def test_cli_lints_the_working_spec_by_default() -> None:
     result = CliRunner().invoke(app, ["spec", "lint"])
     assert result.exit_code == 0, result.stdout

@@ -351,7 +351,7 @@ def test_status_failure_carries_expected_actual_and_exchange(client: RecordingCl
     with pytest.raises(CheckFailure) as caught:
         expect(response).status(201, 202)
     failure = caught.value
-    assert failure.expected == [201, 202] and failure.actual == 200
+    assert failure.expected == "201 or 202" and failure.actual == 200
     assert failure.exchange is response.exchange
     assert (
         failure.message.startswith("GET http://127.0.0.1:") and "expected status 201 or 202, got 200" in failure.message
@@ -367,7 +367,7 @@ def test_problem_expectations(client: RecordingClient, api: FakeApi) -> None:
         expect(response).problem(type_suffix="not-found")
     with pytest.raises(CheckFailure, match="does not name 'page'"):
         expect(response).names_parameter("page")
-    with pytest.raises(CheckFailure, match="expected content type application/problem\\+json"):
+    with pytest.raises(CheckFailure, match="expected content type application/problem\\+json, got application/json"):
         expect(client.get("/api-info")).problem()
 
 
@@ -593,6 +593,26 @@ def test_a_clean_run_exits_0(served: Served, api: FakeApi, tmp_path: Path) -> No
     assert "PASS core.passes" in err  # one line per check when stderr is not a terminal
 
 
+def test_the_terminal_counts_every_result_and_ends_with_what_failed(
+    served: Served, api: FakeApi, tmp_path: Path
+) -> None:
+    """Every result is shown as `[n/N]`, the runner's own verdicts included, so the lines add up to the
+    summary; the output ends with each failure, its requirement, the reason and how to replay it."""
+    api.route("GET", "/facilities", lambda r: problem(500, "internal-error"))
+    code, out, err = certify(served, tmp_path, SUITE)
+    summary = load_report(tmp_path)["summary"]
+    shown = [line for line in err.splitlines() if re.match(r"\[\d+/\d+\] (PASS|FAIL|SKIP|ERROR) ", line)]
+    total = sum(summary.values())
+    assert len(shown) == total and shown[-1].startswith(f"[{total}/{total}] ")
+    for label, key in (("PASS", "passed"), ("FAIL", "failed"), ("SKIP", "skipped"), ("ERROR", "errors")):
+        assert sum(f"] {label} " in line for line in shown) == summary[key], label
+    assert code == 1 and summary["failed"] > 0
+    listed = out.splitlines()[out.splitlines().index(f"{summary['failed'] + summary['errors']} not passed:") + 1 :]
+    failures = [line for line in listed if line.startswith(("  FAIL ", "  ERROR "))]
+    assert len(failures) == summary["failed"] + summary["errors"]
+    assert all(re.match(r"  (FAIL|ERROR) \S+ \[[A-Z]+-\d{3}(, [A-Z]+-\d{3})*\] — \S", line) for line in failures)
+
+
 def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> None:
     api.route(
         "GET",
@@ -639,7 +659,7 @@ def test_report_json_structure(served: Served, api: FakeApi, tmp_path: Path) -> 
         "failure",
     }
     assert failed["requirements"] == ["DISC-001"] and failed["class"] == "discovery"
-    assert failed["failure"]["expected"] == [201] and failed["failure"]["actual"] == 200
+    assert failed["failure"]["expected"] == 201 and failed["failure"]["actual"] == 200  # a status, not [201]
     assert failed["failure"]["request"]["headers"]["authorization"] == f"Bearer {REDACTED}"
     assert "$TOKEN" in failed["failure"]["curl"] and TOKEN not in json.dumps(report)
     assert failed["replay"] == {
@@ -798,10 +818,13 @@ def test_a_failed_precondition_is_an_error_with_its_cause(served: Served, api: F
         },
     ]
     lines = out.splitlines()
-    assert lines[1:] == [
+    assert lines[1:4] == [
         "  3 checks could not run: GET /facilities?limit=1 answered 400 — DISC-001",
         "  1 check could not run: POST /test/fixtures answered 500 — TEST-002",
+        f"{report['summary']['failed'] + report['summary']['errors']} not passed:",
     ]
+    assert "  ERROR core.needs-the-list [" in out
+    assert f"    replay: bokbid replay {tmp_path / 'report'} core.needs-the-list" in lines
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "3 checks could not run: GET /facilities?limit=1 answered 400 — DISC-001" in html
     assert '<span class="badge inconclusive">inconclusive</span>' in html
@@ -981,7 +1004,7 @@ def test_progress_bar_at_a_terminal_silence_when_quiet(served: Served, api: Fake
     terminal = _Terminal()
     bar = reporter(quiet=False, stream=terminal)
     assert isinstance(bar, Bar)
-    bar.start(1)
+    bar.plan(1, [])
     bar.begin("core.passes")
     bar.done(Result("core.fails", "t", ("CORE-001",), "core", "failed", "expected status 200, got 500\nmore"))
     bar.stop()

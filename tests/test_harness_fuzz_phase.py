@@ -3,6 +3,7 @@ with the same seed, and a server that stops answering ends the phase with the re
 
 from __future__ import annotations
 
+import io
 import socket
 from pathlib import Path
 
@@ -11,16 +12,21 @@ import pytest
 from conformance import fuzz
 from conformance.config import Budget
 from conformance.http import Recorder, RecordingClient, Unreachable
+from conformance.progress import Lines
 from reference_server.launcher import background_server
 
 
 def _request_lines(url: str, seed: int) -> list[str]:
     client = RecordingClient.open(url, timeout=10, recorder=Recorder())
+    log = io.StringIO()
     try:
-        outcome = fuzz.fuzz(client, ["discovery"], Budget(3, 60), seed)
+        outcome = fuzz.fuzz(client, ["discovery"], Budget(3, 60), seed, progress=Lines(log))
     finally:
         client.close()
     assert not outcome.budget_exhausted
+    # Never silent: where the phase is, every tenth of the way, to its last step.
+    steps = 2 * len(fuzz.operations_for(["discovery"]))
+    assert log.getvalue().startswith(f"fuzzing [1/{steps}] ") and f"fuzzing [{steps}/{steps}] " in log.getvalue()
     return [f"{x.request_line} {x.request_body}" for x in outcome.exchanges]
 
 

@@ -147,19 +147,19 @@ def test_not_before_allows_the_same_skew() -> None:
         OidcVerifier.judge_times(claims, 1_000_000_000 - CLOCK_SKEW - 1)
 
 
-def _serve(*arguments: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "cli", "serve", "--port", str(_free_port()), "--db", "sqlite:///:memory:"]
+def _serve(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(_free_port()), "--db", f"sqlite:///{tmp_path}/b.db"]
     return subprocess.run([*command, *arguments], capture_output=True, text=True, timeout=60, check=False)
 
 
-def test_serve_refuses_a_provider_it_cannot_use_in_one_line() -> None:
+def test_serve_refuses_a_provider_it_cannot_use_in_one_line(tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{_free_port()}"
-    unreachable = _serve("--production", "--oidc-issuer", closed)
+    unreachable = _serve(tmp_path, "--production", "--oidc-issuer", closed)
     assert unreachable.returncode == 2 and "cannot reach the identity provider" in unreachable.stderr
     assert len(unreachable.stderr.strip().splitlines()) == 1, unreachable.stderr
 
-    plain = _serve("--production", "--oidc-issuer", "http://login.example.org")
+    plain = _serve(tmp_path, "--production", "--oidc-issuer", "http://login.example.org")
     assert plain.returncode == 2 and "https" in plain.stderr, plain.stderr
 
-    lonely = _serve("--production", "--audience", "bob")
+    lonely = _serve(tmp_path, "--production", "--audience", "bob")
     assert lonely.returncode == 2 and "--oidc-issuer" in lonely.stderr, lonely.stderr

@@ -265,7 +265,7 @@ def test_serve_certify_with_fuzzing_and_issue_a_certificate(installed: Install, 
             base_url,
             "--profile",
             "kommunens-processtod-bas",
-            "--report-dir",
+            "--out",
             "report",
             "--seed",
             "4711",
@@ -342,7 +342,7 @@ def test_dak_validate_and_spec_lint(installed: Install, tmp_path: Path) -> None:
 
 def test_demo(installed: Install, tmp_path: Path) -> None:
     work = _outside_checkout(tmp_path)
-    demo = installed.bokbid("demo", "--report-dir", "demo", "--seed", "4711", cwd=work)
+    demo = installed.bokbid("demo", "--out", "demo", "--seed", "4711", cwd=work)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "failed 0" in demo.stdout
     _passed_with_fuzzing(_report(work / "demo"))

@@ -86,7 +86,7 @@ def test_a_product_that_misbehaves_at_random_still_gets_a_complete_verdict(tmp_p
     bundle = tmp_path / "bundle"
     with chaos_server(seed, TIMEOUT) as server:
         done = _certify(
-            "--base-url", server.root, "--report-dir", str(bundle), "--seed", str(seed), "--timeout", str(TIMEOUT),
+            "--base-url", server.root, "--out", str(bundle), "--seed", str(seed), "--timeout", str(TIMEOUT),
             "--fuzz-examples", "2", "--fuzz-seconds", "4", "--quiet",
         )  # fmt: skip
     assert done.returncode == 1, done.stderr
@@ -141,7 +141,7 @@ def _one_line(done: subprocess.CompletedProcess[str]) -> str:
 def test_the_api_root_without_the_version_segment_gets_a_hint(tmp_path: Path) -> None:
     with background_server(db=f"sqlite:///{tmp_path / 'bob.db'}") as url:
         root = url.removesuffix("/v1")
-        line = _one_line(_certify("--base-url", root, "--report-dir", str(tmp_path / "r"), "--quiet"))
+        line = _one_line(_certify("--base-url", root, "--out", str(tmp_path / "r"), "--quiet"))
     assert line == f"no BoB API at {root}: GET /api-info answered 404 — did you mean {root}/v1?"
     assert not (tmp_path / "r").exists()
 
@@ -151,8 +151,8 @@ def test_another_web_server_is_named_for_what_it_answers(tmp_path: Path) -> None
     (site / "v1").mkdir(parents=True)
     (site / "v1" / "api-info").write_text("<html><body>Welcome to our intranet</body></html>", encoding="utf-8")
     with serve(site) as base:  # a plain file server: a page at /v1/api-info, 404 elsewhere
-        page_found = _one_line(_certify("--base-url", f"{base}/v1", "--report-dir", str(tmp_path / "r"), "--quiet"))
-        not_found = _one_line(_certify("--base-url", base, "--report-dir", str(tmp_path / "r"), "--quiet"))
+        page_found = _one_line(_certify("--base-url", f"{base}/v1", "--out", str(tmp_path / "r"), "--quiet"))
+        not_found = _one_line(_certify("--base-url", base, "--out", str(tmp_path / "r"), "--quiet"))
     not_json = "200 with application/octet-stream, not JSON"
     assert page_found == f"no BoB API at {base}/v1: GET /api-info answered {not_json}"
     assert not_found == f"no BoB API at {base}: GET /api-info answered 404"  # /v1 is no BoB API either: no hint
@@ -373,7 +373,7 @@ def test_a_product_statement_contradicting_api_info_fails_the_run(served: Served
 
 def test_the_product_statement_is_judged_from_the_command_line(served: Served, api: FakeApi, tmp_path: Path) -> None:
     runner = CliRunner()
-    args = ["certify", "--base-url", served.root, "--report-dir", str(tmp_path), "--fuzz-examples", "0", "--quiet"]
+    args = ["certify", "--base-url", served.root, "--out", str(tmp_path), "--fuzz-examples", "0", "--quiet"]
     done = runner.invoke(app, [*args, "--product-version", "2.0.0"])
     assert done.exit_code == 1
     assert "refused: the product statement contradicts GET /api-info: version: configured '2.0.0'" in done.output

@@ -51,13 +51,14 @@ def result_dict(result: Result, api_root: str, replay: dict[str, str] | None) ->
     }
 
 
-def _replay(run: Run, result: Result, made_requests: set[str]) -> dict[str, str] | None:
+def replay_of(run: Run, result: Result) -> dict[str, str] | None:
     """For a failure or error that sent requests (or was shown by one): how to replay them, with
     bokbid or with the script in the bundle, so a supplier gets from the report to the failure
     happening again on their own sandbox."""
     if result.status not in ("failed", "error"):
         return None
-    if result.id not in made_requests and (result.failure is None or result.failure.exchange is None):
+    shown = result.failure is not None and result.failure.exchange is not None
+    if not shown and not any(x.check_id == result.id for x in run.exchanges):
         return None
     return {"command": run.replay_command(result.id), "script": replay_script(result.id)}
 
@@ -104,7 +105,6 @@ def pins(run: Run) -> dict[str, Any]:
 
 
 def build_report(run: Run) -> dict[str, Any]:
-    made_requests = {x.check_id for x in run.exchanges}
     return {
         **pins(run),
         "startedAt": timestamp(run.started_at),
@@ -122,7 +122,7 @@ def build_report(run: Run) -> dict[str, Any]:
         "refused": run.refusals,
         "fuzz": run.fuzz,
         "summary": run.summary(),
-        "results": [result_dict(r, run.base_url, _replay(run, r, made_requests)) for r in run.results],
+        "results": [result_dict(r, run.base_url, replay_of(run, r)) for r in run.results],
         "rootCauses": [
             {
                 "operation": c.operation,

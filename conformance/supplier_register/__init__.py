@@ -9,6 +9,10 @@ revoked or expired one is shown as such (in words, not only in colour), and one 
 does not verify is left out altogether. The site is plain files with no scripts and no external
 assets, so it can be served from anywhere or archived, and each entry links the certificate JSON,
 the public key and the command that verifies it independently of this site.
+
+Its language follows the rule of the rendered spec (`spec/governance/docs_site.py`): English
+throughout, and where Swedish has the term a municipality uses (register över godkända
+leverantörer, avrop), it follows in parentheses, marked `lang="sv"`.
 """
 
 from __future__ import annotations

@@ -1,15 +1,30 @@
 """`bokbid spec docs --out DIR`: a static HTML reference of every released version and the working spec.
 
-One self-contained page per version (no scripts, no fonts or styles fetched from elsewhere), so it
-opens offline, from a file or any static host, and needs no Node at build time. `render_reference`
-renders one document; the reference server can serve the same page at `/docs` with
+One self-contained page per version, so it opens offline, from a file or any static host, and needs
+no Node at build time. Operations are grouped by conformance class, as suppliers are certified, and
+keep stable anchors other tools link to: `#op-<operationId>`, `#schema-<name>`, `#req-<id>`,
+`#class-<id>`. A sidebar lists them; each operation lists the requirements whose texts name it and
+each requirement links back, both derived from the texts (`GET /facilities`), never kept by hand.
+
+The one script is a small inline filter of the sidebar and the page; without it the page is whole.
+A Content-Security-Policy in the page admits that script and the page's stylesheet by their hashes
+and nothing else, so a browser fetches nothing and runs nothing else whatever a template says.
+
+Language, here and in the register of approved suppliers: English throughout; where the standard
+has a Swedish term of its own (kravkatalog, konformitetsklass), it follows in parentheses. The
+requirements' Swedish texts stand beside the English ones, marked `lang="sv"`.
+
+`render_reference` renders one document; the reference server serves the same page at `/docs` with
 `render_reference(spec.openapi(), spec.requirements(), spec.conformance(), operation_ids=served)`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +35,61 @@ from markupsafe import Markup, escape
 from spec.governance import lifecycle, lint, loader, releases, walk
 from spec.governance.loader import Document
 
+_HERE = Path(__file__).parent / "templates"
 _TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(_HERE),
     autoescape=select_autoescape(["html", "j2"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
 _CODE = re.compile(r"`([^`]+)`")
 _EMPHASIS = re.compile(r"\*([^*\s][^*]*)\*")
+_REQUIREMENT_ID = re.compile(r"\b[A-Z][A-Z0-9]*-[0-9]+\b")
+# `GET /bookings/{bookingId}/cancel` in a requirement's text; a sentence's full stop or comma is not the path's.
+_NAMED_ROUTE = re.compile(r"\b(GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) (/(?:[^\s,;:()]*[^\s,;:().])?)")
+_PATH_PARAMETER = re.compile(r"\{[^{}]*\}")
+# The class of an operation or a requirement that names none: a section and an anchor like any other.
+UNCLASSIFIED = "unclassified"
 
 
-def inline(text: Any) -> Markup:
-    """The little Markdown the spec's descriptions use (`code`, *emphasis*), on escaped text."""
+def inline(text: Any, requirement_ids: Collection[str] = ()) -> Markup:
+    """The little Markdown the spec's descriptions use (`code`, *emphasis*), on escaped text; a
+    requirement id the catalogue has (`CORE-028`) becomes a link to its entry, so a reader can check it."""
     escaped = str(escape("" if text is None else text))
-    return Markup(_EMPHASIS.sub(r"<em>\1</em>", _CODE.sub(r"<code>\1</code>", escaped)))
+    marked = _EMPHASIS.sub(r"<em>\1</em>", _CODE.sub(r"<code>\1</code>", escaped))
+    if requirement_ids:
+        marked = _REQUIREMENT_ID.sub(
+            lambda m: f'<a href="#req-{m[0]}">{m[0]}</a>' if m[0] in requirement_ids else m[0], marked
+        )
+    return Markup(marked)
+
+
+def blocks(text: Any) -> list[tuple[str, list[str]]]:
+    """A description as paragraphs (`p`, one text) and bullet lists (`ul`, the items): blank lines part
+    paragraphs, a line starting `- ` starts an item and the lines after it continue it, so the conventions
+    in `info.description` read as the list they are instead of paragraphs starting with a dash."""
+    found: list[tuple[str, list[str]]] = []
+    for chunk in re.split(r"\n\s*\n", str("" if text is None else text).strip()):
+        lead: list[str] = []
+        items: list[str] = []
+        for line in chunk.splitlines():
+            if line.startswith("- "):
+                items.append(line[2:].strip())
+            elif items:
+                items[-1] += " " + line.strip()
+            elif line.strip():
+                lead.append(line.strip())
+        if lead:
+            found.append(("p", [" ".join(lead)]))
+        if items and found and found[-1][0] == "ul" and not lead:
+            found[-1][1].extend(items)
+        elif items:
+            found.append(("ul", items))
+    return found
 
 
 _TEMPLATES.filters["inline"] = inline
+_TEMPLATES.filters["blocks"] = blocks
 _CONSTRAINTS = (
     "format",
     "pattern",
@@ -138,16 +191,25 @@ def _content(owner: dict[str, Any], document: Document) -> list[dict[str, Any]]:
     ]
 
 
+def _operation_id(op: walk.Operation) -> str:
+    return str(op.node.get("operationId") or f"{op.method}-{op.path}")
+
+
+def _text(value: Any) -> str:
+    """A string from the document or the catalogue, or "" where it holds something else."""
+    return value if isinstance(value, str) else ""
+
+
 def _operation(op: walk.Operation, document: Document) -> dict[str, Any]:
     body = op.request_body(document)
     security = op.security or ()
     return {
-        "id": op.node.get("operationId") or f"{op.method}-{op.path}",
+        "id": _operation_id(op),
         "method": op.method.upper(),
         "path": op.path,
         "summary": op.node.get("summary", ""),
         "description": op.node.get("description", ""),
-        "cls": op.node.get("x-conformance-class", ""),
+        "cls": _text(op.node.get("x-conformance-class")) or UNCLASSIFIED,
         "deprecated": lifecycle.is_deprecated(op.node),
         "sunset": lifecycle.sunset(op.node),
         "access": "anonymous or token"
@@ -181,6 +243,83 @@ def _operation(op: walk.Operation, document: Document) -> dict[str, Any]:
     }
 
 
+def _route(method: str, path: str) -> tuple[str, str]:
+    """What a text and the document must share to be the same operation: `GET /units/{id}` names
+    `GET /units/{unitId}`, since a requirement may call a path parameter by a shorter name."""
+    return method.upper(), _PATH_PARAMETER.sub("{}", path)
+
+
+def named_operations(
+    requirements: Iterable[dict[str, Any]], operations: Iterable[walk.Operation]
+) -> dict[str, list[str]]:
+    """Requirement id → the operationIds its texts name as `METHOD /path`, in either language, in the
+    order named. Read from the texts, so a new requirement or operation is linked without a list to keep."""
+    routes = {_route(op.method, op.path): _operation_id(op) for op in operations}
+    found: dict[str, list[str]] = {}
+    for requirement in requirements:
+        texts = requirement.get("text")
+        named = found.setdefault(str(requirement.get("id")), [])
+        for text in texts.values() if isinstance(texts, dict) else [texts]:
+            for method, path in _NAMED_ROUTE.findall(_text(text)):
+                operation_id = routes.get(_route(method, path))
+                if operation_id is not None and operation_id not in named:
+                    named.append(operation_id)
+    return found
+
+
+def _requirement(requirement: dict[str, Any]) -> dict[str, Any]:
+    text = requirement.get("text")
+    return {
+        "id": str(requirement.get("id")),
+        "cls": _text(requirement.get("class")) or UNCLASSIFIED,
+        "level": _text(requirement.get("level")),
+        "en": _text(text.get("en")) if isinstance(text, dict) else _text(text),
+        "sv": _text(text.get("sv")) if isinstance(text, dict) else "",
+    }
+
+
+def _classes(
+    conformance: dict[str, Any], operations: list[dict[str, Any]], requirements: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The conformance classes in the catalogue's order, then any other class an operation, a
+    requirement or a profile names, each with its operations, requirements and the profiles that name it: a
+    section for every class a link can point to, even one whose operations this page leaves out."""
+    declared = {str(c["id"]): c for c in conformance.get("classes") or [] if isinstance(c, dict) and "id" in c}
+    profiles = [p for p in conformance.get("profiles") or [] if isinstance(p, dict)]
+    named = [str(cls) for p in profiles for cls in [*(p.get("required") or []), *(p.get("optional") or [])]]
+    order = dict.fromkeys([*declared, *(o["cls"] for o in operations), *(r["cls"] for r in requirements), *named])
+    return [
+        {
+            "id": cls,
+            "title": _text(declared.get(cls, {}).get("title")) or cls,
+            "description": declared.get(cls, {}).get("description", ""),
+            "operations": [o for o in operations if o["cls"] == cls],
+            "requirements": [r for r in requirements if r["cls"] == cls],
+            "general": [r for r in requirements if r["cls"] == cls and not r["names"]],
+            "required_by": [p for p in profiles if cls in (p.get("required") or [])],
+            "optional_in": [p for p in profiles if cls in (p.get("optional") or [])],
+        }
+        for cls in order
+    ]
+
+
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def _page_assets(script: bool) -> dict[str, Any]:
+    """The stylesheet, the script (if the page has one) and the Content-Security-Policy admitting
+    exactly those two by hash: the browser then refuses every fetch and every other script."""
+    style = _TEMPLATES.get_template("style.css.j2").render()
+    code = (_HERE / "search.js").read_text(encoding="utf-8") if script else ""
+    scripts = _digest(code) if script else "'none'"
+    policy = (
+        f"default-src 'none'; img-src data:; style-src {_digest(style)}; script-src {scripts}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    return {"style": Markup(style), "script": Markup(code), "policy": policy}
+
+
 def render_reference(
     document: Document | dict[str, Any],
     requirements: list[dict[str, Any]] | tuple[dict[str, Any], ...] | None = None,
@@ -188,9 +327,10 @@ def render_reference(
     *,
     label: str | None = None,
     operation_ids: set[str] | None = None,
-    versions: list[tuple[str, str]] | None = None,
+    versions: list[tuple[str, str, bool]] | None = None,
 ) -> str:
-    """The HTML reference of one document; `operation_ids` limits the operations shown (e.g. to those served)."""
+    """The HTML reference of one document; `operation_ids` limits the operations shown (e.g. to those
+    served); `versions` (name, href, whether it is this page) links the other versions of a site."""
     doc = document if isinstance(document, Document) else Document(document)
     return lint.guard(lambda: _render(doc, requirements, conformance, label, operation_ids, versions), document=doc)
 
@@ -201,22 +341,23 @@ def _render(
     conformance: dict[str, Any] | None,
     label: str | None,
     operation_ids: set[str] | None,
-    versions: list[tuple[str, str]] | None,
+    versions: list[tuple[str, str, bool]] | None,
 ) -> str:
     root = document.root
-    selected = [
-        op for op in walk.operations(document) if operation_ids is None or op.node.get("operationId") in operation_ids
-    ]
-    views = [(_operation(op, document), (op.node.get("tags") or [""])[0]) for op in selected]
-    tags = [
-        {"name": t["name"], "description": t.get("description", "")}
-        for t in root.get("tags") or []
-        if isinstance(t, dict) and "name" in t
-    ]
-    groups = [{**t, "operations": [view for view, tag in views if tag == t["name"]]} for t in tags]
-    untagged = [view for view, tag in views if tag not in {t["name"] for t in tags}]
-    if untagged:
-        groups.append({"name": "other", "description": "", "operations": untagged})
+    every = walk.operations(document)
+    shown = [op for op in every if operation_ids is None or op.node.get("operationId") in operation_ids]
+    operations = [_operation(op, document) for op in shown]
+    by_id = {o["id"]: o for o in operations}
+    catalogue = [r for r in requirements or [] if isinstance(r, dict)]
+    names = named_operations(catalogue, every)
+    reqs = []
+    for requirement in catalogue:
+        view = _requirement(requirement)
+        view["names"] = names[view["id"]]
+        view["operations"] = [by_id[i] for i in view["names"] if i in by_id]
+        reqs.append(view)
+    for operation in operations:
+        operation["requirements"] = [r for r in reqs if operation["id"] in r["names"]]
     schemas = [
         {
             "name": name,
@@ -228,24 +369,18 @@ def _render(
         }
         for name, schema in ((root.get("components") or {}).get("schemas") or {}).items()
     ]
-    reqs = list(requirements or [])
-    classes = list((conformance or {}).get("classes") or [])
-    order = [c.get("id") for c in classes]
-    by_class = sorted(
-        {str(r.get("class", "")) for r in reqs}, key=lambda c: order.index(c) if c in order else len(order)
-    )
+    info = root.get("info") or {}
     return _TEMPLATES.get_template("reference.html.j2").render(
-        info=root.get("info") or {},
-        about=[p for p in str((root.get("info") or {}).get("description") or "").split("\n\n") if p.strip()],
-        label=label or str((root.get("info") or {}).get("version", "")),
+        info=info,
+        label=label or str(info.get("version", "")),
         servers=root.get("servers") or [],
-        groups=[g for g in groups if g["operations"]],
+        classes=_classes(conformance or {}, operations, reqs),
         schemas=schemas,
         requirements=reqs,
-        requirement_classes=by_class,
-        classes=classes,
-        profiles=list((conformance or {}).get("profiles") or []),
+        requirement_ids=frozenset(r["id"] for r in reqs),
+        profiles=[p for p in (conformance or {}).get("profiles") or [] if isinstance(p, dict)],
         versions=versions or [],
+        **_page_assets(script=True),
     )
 
 
@@ -257,19 +392,20 @@ def build(out: Path, release_root: Path = releases.RELEASES, working: Path = rel
     """Write `out/<version>/index.html` for each release, `out/working/index.html`, and `out/index.html`."""
     found = [(str(version), folder) for version, folder in releases.releases(release_root)]
     sites = [*found, ("working", working)]
-    nav = [(name, f"../{name}/index.html") for name, _ in sites]
+    latest = found[-1][0] if found else None
     entries = []
     for name, folder in sites:
         document = loader.load(folder / "openapi.yaml")
-        catalogue = _read_yaml(folder / "requirements.yaml") or {}
+        catalogue = (_read_yaml(folder / "requirements.yaml") or {}).get("requirements") or []
+        conformance = _read_yaml(folder / "conformance.yaml") or {}
         version = str((document.root.get("info") or {}).get("version", ""))
         label = f"working draft ({version})" if name == "working" else version
         html = render_reference(
             document,
-            catalogue.get("requirements") or [],
-            _read_yaml(folder / "conformance.yaml"),
+            catalogue,
+            conformance,
             label=label,
-            versions=nav,
+            versions=[(other, f"../{other}/index.html", other == name) for other, _ in sites],
         )
         (out / name).mkdir(parents=True, exist_ok=True)
         (out / name / "index.html").write_text(html, encoding="utf-8")
@@ -278,10 +414,13 @@ def build(out: Path, release_root: Path = releases.RELEASES, working: Path = rel
                 "name": name,
                 "label": label,
                 "href": f"{name}/index.html",
-                "title": (document.root.get("info") or {}).get("title", ""),
+                "status": "working draft" if name == "working" else "latest release" if name == latest else "release",
+                "operations": len(walk.operations(document)),
+                "requirements": len(catalogue),
+                "classes": len(conformance.get("classes") or []),
             }
         )
-    latest = found[-1][0] if found else None
     index = out / "index.html"
-    index.write_text(_TEMPLATES.get_template("index.html.j2").render(entries=entries, latest=latest), encoding="utf-8")
+    page = _TEMPLATES.get_template("index.html.j2").render(entries=entries, **_page_assets(script=False))
+    index.write_text(page, encoding="utf-8")
     return index

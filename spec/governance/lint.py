@@ -186,19 +186,27 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
     return found
 
 
-def render_text(findings: list[Finding], source: str) -> str:
-    lines = [f"{f.severity:<5}  {f.rule:<28} {f.pointer}\n       {f.message}" for f in findings]
+def _shown(findings: list[Finding], least: Severity) -> list[Finding]:
+    """The findings of severity `least` and above; the summary still counts them all."""
+    rank = SEVERITIES.index(least)
+    return [f for f in findings if SEVERITIES.index(f.severity) <= rank]
+
+
+def render_text(findings: list[Finding], source: str, least: Severity = "info") -> str:
+    shown = _shown(findings, least)
+    lines = [f"{f.severity:<5}  {f.rule:<28} {f.pointer}\n       {f.message}" for f in shown]
     c = counts(findings)
-    lines.append(f"{source}: {c['error']} errors, {c['warn']} warnings, {c['info']} notes")
+    summary = f"{source}: {c['error']} errors, {c['warn']} warnings, {c['info']} notes"
+    hidden = len(findings) - len(shown)
+    if hidden:
+        summary += f" ({hidden} below {least} not shown; --min-severity info shows every finding)"
+    lines.append(summary)
     return "\n".join(lines)
 
 
-def render_json(findings: list[Finding], source: str) -> str:
-    return json.dumps(
-        {"file": source, "summary": counts(findings), "findings": [asdict(f) for f in findings]},
-        indent=2,
-        ensure_ascii=False,
-    )
+def render_json(findings: list[Finding], source: str, least: Severity = "info") -> str:
+    shown = [asdict(f) for f in _shown(findings, least)]
+    return json.dumps({"file": source, "summary": counts(findings), "findings": shown}, indent=2, ensure_ascii=False)
 
 
 def catalogue() -> Iterator[Rule]:

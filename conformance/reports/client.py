@@ -1,0 +1,51 @@
+"""The client app's certification report: the same three forms as a server's run (JSON for tools,
+JUnit for CI, HTML for people), so a supplier's pipeline treats both alike.
+
+In JUnit each required operation is a test case (failing while the app never exercised it
+successfully) and so is each kind of finding (spec, privacy, ignored-error), failing with every
+request that showed it.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..client_certification import FINDING_KINDS, ClientVerdict
+from .junit import xml_text
+from .text import write_text
+
+
+def _junit(verdict: ClientVerdict, path: Path) -> None:
+    cases: list[tuple[str, str | None]] = []  # (name, failure text or None)
+    for operation in sorted({*verdict.exercised, *verdict.unexercised}):
+        missing = operation in verdict.unexercised
+        cases.append((f"exercised {operation}", "never exercised successfully" if missing else None))
+    for kind in FINDING_KINDS:
+        found = [f for f in verdict.findings if f.kind == kind]
+        text = "\n".join(f"#{f.sequence} {f.request}: {f.message}" for f in found)
+        cases.append((f"requests: {kind}", text or None))
+    failures = sum(text is not None for _, text in cases)
+    suite = ET.Element(
+        "testsuite", name=f"BoB client certification ({verdict.profile})", tests=str(len(cases)), failures=str(failures)
+    )
+    for name, text in cases:
+        case = ET.SubElement(suite, "testcase", classname=f"bob.client.{verdict.profile}", name=name)
+        if text is not None:
+            ET.SubElement(case, "failure", message=xml_text(text.splitlines()[0])).text = xml_text(text)
+    ET.indent(suite)
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def write_client_reports(verdict: ClientVerdict, directory: Path) -> Path:
+    """client-report.json, client-junit.xml and client-report.html in `directory`; the HTML's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_text(directory / "client-report.json", json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    _junit(verdict, directory / "client-junit.xml")
+    env = Environment(loader=PackageLoader("conformance", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    html = directory / "client-report.html"
+    write_text(html, env.get_template("client-report.html.j2").render(verdict=verdict, kinds=FINDING_KINDS))
+    return html
