@@ -17,6 +17,8 @@ from . import json_bodies
 BODY_LIMIT = 64 * 1024
 REDACTED = "<redacted>"
 TOKEN_PLACEHOLDER = "$TOKEN"
+# A reproduced request carries a key of its own (see Exchange.curl), drawn by this line.
+FRESH_IDEMPOTENCY_KEY = "IDEMPOTENCY_KEY=$(python3 -c 'import uuid; print(uuid.uuid4())')"
 
 # Headers httpx adds by itself: noise when reproducing a request by hand.
 _TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent"})
@@ -102,35 +104,51 @@ class Exchange:
         return "\n".join(lines)
 
     def curl(self, api_root: str) -> str:
-        """A shell command that repeats the request; the token is `$TOKEN`, minted first if we know how."""
+        """A shell command that repeats the request; the token is `$TOKEN`, minted first if we know how.
+
+        A recorded Idempotency-Key is never sent again: the server would replay the answer it stored
+        for that key instead of handling the request, so the command would show that first answer,
+        not the behaviour that failed. The command draws a fresh key into `$IDEMPOTENCY_KEY` first,
+        with python3 (minting a token needs it anyway; `uuidgen` is missing from many minimal systems
+        and /proc/sys/kernel/random/uuid from all but Linux); running its last line again is a retry
+        with that same key.
+        """
         parts = ["curl", "-sS", "-i", "-X", self.method, shlex.quote(self.url)]
+        lines: list[str] = []
+        if self.token_request is not None:
+            lines.append(_mint_token(api_root, self.token_request))
         for name, value in self.request_headers.items():
             if name in _TRANSPORT_HEADERS or (name == "accept" and value == "*/*"):
                 continue
             if name == "authorization":
                 parts += ["-H", f'"authorization: Bearer {TOKEN_PLACEHOLDER}"']
+            elif name.lower() == "idempotency-key":
+                lines.append(FRESH_IDEMPOTENCY_KEY)
+                parts += ["-H", f'"{name}: $IDEMPOTENCY_KEY"']
             else:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
         if self.request_body is not None:
             parts += ["--data-raw", shlex.quote(self.request_body)]
-        command = " ".join(parts)
-        if self.token_request is None:
-            return command
-        mint = " ".join(
-            [
-                "curl",
-                "-sS",
-                "-X",
-                "POST",
-                shlex.quote(f"{api_root}/test/tokens"),
-                "-H",
-                shlex.quote("content-type: application/json"),
-                "--data-raw",
-                shlex.quote(json.dumps(self.token_request, ensure_ascii=False)),
-            ]
-        )
-        extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"accessToken\"])'"
-        return f"TOKEN=$({mint} | {extract})\n{command}"
+        return "\n".join([*lines, " ".join(parts)])
+
+
+def _mint_token(api_root: str, token_request: dict[str, Any]) -> str:
+    """The line that asks the sandbox's /test/tokens for a token like the one the harness used."""
+    mint = " ".join(
+        [
+            "curl",
+            "-sS",
+            "-X",
+            "POST",
+            shlex.quote(f"{api_root}/test/tokens"),
+            "-H",
+            shlex.quote("content-type: application/json"),
+            "--data-raw",
+            shlex.quote(json.dumps(token_request, ensure_ascii=False)),
+        ]
+    )
+    extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"accessToken\"])'"
+    return f"TOKEN=$({mint} | {extract})"
 
 
 def pretty_body(text: str) -> str:

@@ -10,8 +10,10 @@ import io
 import json
 import re
 import socket
+import subprocess
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -336,10 +338,33 @@ def test_authorization_is_redacted_and_curl_uses_a_placeholder(client: Recording
 
 
 def test_curl_carries_the_body_and_explicit_headers(client: RecordingClient) -> None:
-    response = client.post("/test/fixtures", json={"persons": []}, headers={"Idempotency-Key": "k-1"})
+    response = client.post("/test/fixtures", json={"persons": []}, headers={"Accept-Language": "sv"})
     curl = response.exchange.curl(client.api_root)
-    assert "-H 'idempotency-key: k-1'" in curl and "--data-raw '{\"persons\":[]}'" in curl
+    assert "-H 'accept-language: sv'" in curl and "--data-raw '{\"persons\":[]}'" in curl
     assert "user-agent" not in curl and "TOKEN" not in curl
+
+
+def test_a_reproduced_request_carries_a_fresh_idempotency_key(client: RecordingClient, api: FakeApi) -> None:
+    # The recorded key would get the server's stored first answer back, not the behaviour that failed.
+    keys: list[str | None] = []
+
+    def created(request: Request) -> Response:
+        keys.append(request.headers.get("idempotency-key"))
+        return JSONResponse({"ids": {}}, status_code=201)
+
+    api.route("POST", "/test/fixtures", created)
+    curl = client.post("/test/fixtures", json={"persons": []}, headers={"Idempotency-Key": "k-1"}).exchange.curl(
+        client.api_root
+    )
+    assert "k-1" not in curl
+    retry = curl.splitlines()[-1]
+    for script in (curl, curl, f"{curl}\n{retry}"):  # the last: the command's request, then a retry of it
+        done = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 0 and " 201 " in done.stdout, done.stderr
+    recorded, first, second, third, retried = keys
+    assert recorded == "k-1"
+    assert len({first, second, third}) == 3 and all(uuid.UUID(str(k)).version == 4 for k in (first, second, third))
+    assert retried == third
 
 
 # ---------------------------------------------------------------------------------------------
