@@ -69,6 +69,7 @@ window.addEventListener("load", () => {{
     openSteps: all(card + " .step details[open]").map((d) => d.parentElement.id),
     failingStep: box(card + " .step.failing .exchange"),
     curl: box(card + " .curl"),
+    replay: box(card + " .replay"),
     filters: {{}},
   }};
   for (const choice of ["show-failed", "show-errors", "show-all"]) {{
@@ -213,6 +214,11 @@ def test_the_reproduce_command_draws_a_fresh_idempotency_key(views: dict[str, di
     curl = seen["curl"]["text"]
     assert recorded and recorded[1] not in curl and '"idempotency-key: $IDEMPOTENCY_KEY"' in curl
     assert "IDEMPOTENCY_KEY=$(python3 -c" in curl and '"authorization: Bearer $TOKEN"' in curl
+
+
+def test_the_whole_sequence_can_be_replayed_in_one_command(views: dict[str, dict[str, Any]], report: Path) -> None:
+    shown = views["desktop"]["replay"]["text"]
+    assert shown.startswith(f"bokbid replay {report}") and (report / "replay").is_dir()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -94,6 +94,7 @@ def write_html(run: Run, report: dict[str, Any], path: Path) -> None:
         requirement_tags={r.id: _tags(statuses[c] for c in r.checks) for r in requirements},
         groups=_groups(run, requirements, failures),
         failures=list(failures.values()),
+        replays={r["id"]: r["replay"] for r in report["results"] if r.get("replay")},
         skipped=[r for r in run.results if r.status == "skipped"],
     )
     write_text(path, page)
