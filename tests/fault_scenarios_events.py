@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from fault_scenarios_booking import DAY, Venue
+from fault_scenarios_booking import DAY, PRICED, Venue, _paid
 from test_server_support import TestClient, bearer, token
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "event_feed_any_municipality",
     "event_feed_ordered_by_time",
     "event_published_before_commit",
+    "refund_not_announced",
 ]
 
 
@@ -96,3 +97,11 @@ def event_feed_any_municipality(client: TestClient) -> None:
     venue = Venue(client)
     assert _hour(venue, 8).status_code == 201
     assert [e["municipalityCode"] for e in _feed(client, _reader(client, "1480"))["items"]] == ["0180"]
+
+
+def refund_not_announced(client: TestClient) -> None:
+    venue = Venue(client, PRICED)
+    booking_id = _paid(venue, ("10:00",))["lines"][0]["bookingId"]
+    assert client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=venue.as_citizen()).status_code == 200
+    types = [e["type"] for e in _feed(client, _reader(client))["items"]]
+    assert types == ["booking.created", "payment.completed", "booking.cancelled"]

@@ -162,6 +162,72 @@ def every_change_once(ctx: CheckContext) -> None:
 
 
 @check(
+    "payments-and-registrations",
+    "Payments, refunds, registrations and moves from the waiting list are in the feed once each, where declared",
+    requirements=["EVT-001"],
+)
+def payments_and_registrations(ctx: CheckContext) -> None:
+    """The changes of the optional booking-side classes the server declares (nothing to do without them)."""
+    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    now = bd.frozen_now(ctx)
+    day = bd.future_day(ctx, now)
+    start, end = bd.slot(day + timedelta(days=1), "17:00", 45)
+    lesson = {"ref": "lesson", "name": "Simskola", "activityType": "swimming", "start": iso(start), "end": iso(end)}
+    venue = bd.build_venue(
+        ctx,
+        municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES),
+        terms={"prices": [{"customerCategory": "private-person", "pricePerHourOre": 24000}]},
+        unit_extra={"activities": [lesson | {"capacity": 1}]} if "activities" in declared else None,
+    )
+    reader = _reader(ctx, venue.municipality_code)
+    after = _start(reader, "EVT-001")
+    wanted: list[tuple[str, str]] = []
+    if "payments" in declared:
+        booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "09:00", 60), "private-person", confirm=True))
+        paid = venue.citizen().post(
+            "/payments",
+            json={"bookingIds": [booking["id"]], "method": "card"},
+            headers={"Idempotency-Key": bd.idempotency_key(ctx.random)},
+        )
+        payment = require(paid, "PAY-001").status(201).field("status", "settled").json()
+        require(venue.citizen().post(f"/bookings/{booking['id']}/cancel", json={}), "BOOK-007").status(200)
+        wanted += [
+            ("booking.created", booking["id"]),
+            ("payment.completed", payment["id"]),
+            ("booking.cancelled", booking["id"]),
+            ("payment.refunded", payment["id"]),
+        ]
+    if "activities" in declared:
+        activity = venue.extra["lesson"]
+        first, queued = (
+            require(
+                venue.citizen(i).post(
+                    f"/activities/{activity}/registrations",
+                    json={"joinWaitingList": True},
+                    headers={"Idempotency-Key": bd.idempotency_key(ctx.random)},
+                ),
+                "ACT-002",
+            )
+            .status(201)
+            .json()
+            for i in (0, 1)
+        )
+        require(venue.citizen(0).post(f"/registrations/{first['id']}/cancel"), "ACT-004").status(200)
+        wanted += [
+            ("registration.created", first["id"]),
+            ("registration.created", queued["id"]),
+            ("registration.moved-from-waiting-list", queued["id"]),
+        ]
+    got = _changes(_read(reader, after, requirement="EVT-001")[0])
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold each payment, refund and registration change once",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+
+
+@check(
     "commit-order",
     "The feed lists changes in the order they were made and any page size continues from its cursor alike",
     requirements=["EVT-002"],

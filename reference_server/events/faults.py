@@ -16,6 +16,11 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "booking refused afterwards (409, 422) is still in the feed, for a booking that does not exist.",
     ),
     (
+        "refund-not-announced",
+        ("EVT-001",),
+        "A refund on cancellation writes no event: the finance system following the feed never learns of it.",
+    ),
+    (
         "event-carries-personal-data",
         ("EVT-003",),
         "The feed adds the customer (name and personnummer) to every booking event, so consumers need not fetch "

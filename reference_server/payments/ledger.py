@@ -146,7 +146,8 @@ def refund_on_cancellation(conn: Connection, booking_id: str, fee_ore: int, now:
     municipality = conn.execute(
         sa.select(payments.c.municipality_code).where(payments.c.id == line.payment_id)
     ).scalar_one()
-    outbox.record(conn, settings, "payment.refunded", line.payment_id, municipality, now)
+    if not settings.fault_active("refund-not-announced"):
+        outbox.record(conn, settings, "payment.refunded", line.payment_id, municipality, now)
 
 
 def load_payment(conn: Connection, payment_id: str, condition: Any = None) -> Row[Any] | None:
