@@ -7,7 +7,9 @@ import threading
 import time
 from typing import Any
 
+import grant_support as gs
 from fault_scenarios_booking import DAY, PRICED, Venue, _paid
+from fault_scenarios_grants import _decide
 from test_server_support import TestClient, bearer, token
 
 __all__ = [
@@ -17,6 +19,7 @@ __all__ = [
     "event_feed_any_municipality",
     "event_feed_ordered_by_time",
     "event_published_before_commit",
+    "grant_decision_not_announced",
     "refund_not_announced",
 ]
 
@@ -105,3 +108,10 @@ def refund_not_announced(client: TestClient) -> None:
     assert client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=venue.as_citizen()).status_code == 200
     types = [e["type"] for e in _feed(client, _reader(client))["items"]]
     assert types == ["booking.created", "payment.completed", "booking.cancelled"]
+
+
+def grant_decision_not_announced(client: TestClient) -> None:
+    application = _decide(client, gs.setup(client))
+    read = client.get(f"/v1/grant-applications/{application['id']}", headers=gs.officer(client)).json()
+    types = [e["type"] for e in _feed(client, _reader(client))["items"]]
+    assert read["status"] == "decided" and types == ["grant-application.submitted"]

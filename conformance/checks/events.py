@@ -15,12 +15,13 @@ import threading
 import time
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from conformance import booking_data as bd
+from conformance import grant_data as gd
 from conformance.booking_data import Venue, iso
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
@@ -33,6 +34,7 @@ from conformance.registry import check
 # only what that check did (each check still reads from its own cursor).
 QUIET_MUNICIPALITIES = ("2584", "2523", "2514", "2506", "2521")
 OTHER_MUNICIPALITY = "1480"
+GRANT_WORLD = 60  # the grants checks' worlds are numbered below this (conformance/grant_data.py)
 PAGE = 100
 MAX_PAGES = 500  # 50 000 events: far more than a sandbox's municipality holds
 CONCURRENT_BOOKINGS = 20
@@ -222,6 +224,44 @@ def payments_and_registrations(ctx: CheckContext) -> None:
     ensure(
         Counter(got) == Counter(wanted),
         "the feed does not hold each payment, refund and registration change once",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+
+
+@check(
+    "grant-changes",
+    "Submitting, deciding and paying out a grant application are in the feed once each, where declared",
+    requirements=["EVT-001"],
+)
+def grant_changes(ctx: CheckContext) -> None:
+    """The grants class's changes, in a municipality of the check's own (nothing to do without grants)."""
+    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    if "grants" not in declared:
+        return
+    world = gd.build_world(ctx, GRANT_WORLD, organisations=("a",), roles=("chair",))
+    # Before the spring 2026 deadline, so the draft can be submitted whatever the real date is.
+    ctx.test.set_clock(gd.deadline_instant(date(2026, 8, 25)) - timedelta(days=30), frozen=True)
+    reader, officer, chair = _reader(ctx, world.code), world.officer(ctx), world.rep(ctx, "a")
+    after = _start(reader, "EVT-001")
+    body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": 300000}
+    application = require(chair.post("/grant-applications", json=body), "GRANT-002").status(201).json()
+    path = f"/grant-applications/{application['id']}"
+    require(chair.post(f"{path}/submission"), "GRANT-003").status(200)
+    require(officer.post(f"{path}/review"), "GRANT-006").status(200)
+    decision = {"outcome": "approved", "amount": 300000, "motivation": "Enligt reglerna för bidraget."}
+    require(officer.post(f"{path}/decision", json=decision), "GRANT-006").status(200)
+    key = f"evt-{ctx.random.getrandbits(32):08x}"
+    payout = require(officer.post("/grant-payouts", json={"idempotencyKey": key}), "GRANT-009").status(201).json()
+    wanted = [
+        ("grant-application.submitted", application["id"]),
+        ("grant-application.decided", application["id"]),
+        ("grant-payout.created", payout["id"]),
+    ]
+    got = _changes(_read(reader, after, requirement="EVT-001")[0])
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold the application's submission, its decision and its payout once each",
         expected=sorted(wanted),
         actual=sorted(got),
     )

@@ -21,6 +21,12 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "A refund on cancellation writes no event: the finance system following the feed never learns of it.",
     ),
     (
+        "grant-decision-not-announced",
+        ("EVT-001",),
+        "Deciding a grant application writes no event (the decision was added to the case system later and "
+        "nobody remembered the feed).",
+    ),
+    (
         "event-carries-personal-data",
         ("EVT-003",),
         "The feed adds the customer (name and personnummer) to every booking event, so consumers need not fetch "

@@ -352,7 +352,7 @@ def _move(call: Call, allowed_from: tuple[str, ...], to: str, check: Check) -> R
             .where(grant_applications.c.id == row.id)
             .values(status=to, updated_at=now, **changes)
         )
-        if to in _EVENTS:
+        if to in _EVENTS and not (to == "decided" and call.settings.fault_active("grant-decision-not-announced")):
             outbox.record(conn, call.settings, _EVENTS[to], row.id, row.municipality_code, now)
         return _respond(conn, row.id, call)
 
