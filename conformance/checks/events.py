@@ -125,7 +125,13 @@ def every_change_once(ctx: CheckContext) -> None:
     ends = bd.parse(expiring["holdExpiresAt"])
     ctx.test.set_clock(ends + timedelta(minutes=1), frozen=True)
     reader = _reader(ctx, venue.municipality_code)  # tokens do not outlive a moved clock
-    events, _ = _read(reader, start, requirement="EVT-001")
+    ours = {held["id"], confirmed["id"], expiring["id"]}
+    # Moving the clock may also run out a hold another check left in this municipality: not ours to judge.
+    events = [
+        e
+        for e in _read(reader, start, requirement="EVT-001")[0]
+        if e.get("type") != "booking.expired" or (e.get("resource") or {}).get("id") in ours
+    ]
     wanted = [
         ("booking.created", held["id"]),
         ("booking.confirmed", held["id"]),
