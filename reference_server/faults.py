@@ -17,6 +17,7 @@ from reference_server.attendance import faults as attendance
 from reference_server.booking import faults as booking
 from reference_server.core import faults as core
 from reference_server.discovery import faults as discovery
+from reference_server.events import faults as events
 from reference_server.grants import faults as grants
 from reference_server.payments import faults as payments
 from reference_server.season_allocation import faults as season_allocation
@@ -43,6 +44,7 @@ _CLASSES = (
     season_allocation,
     grants,
     attendance,
+    events,
     test_interface,
 )
 

@@ -31,6 +31,9 @@ from reference_server.oidc import OidcVerifier, ProviderError
 from reference_server.settings import Settings
 from reference_server.storage import Storage
 
+# The repository this launcher belongs to.
+ROOT = Path(__file__).resolve().parents[1]
+
 
 class StartupError(Exception):
     """The server cannot start as configured; the message is one line for the operator."""
@@ -192,8 +195,10 @@ def background_server(
         # Its own session, so that a last-resort kill reaches the worker processes too.
         search = [str(import_root)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
         env = None if import_root is None else {**os.environ, "PYTHONPATH": os.pathsep.join(search)}
+        # From the repository this launcher is in (`-m cli` imports from the working directory first), so
+        # a test runs the server of the checkout under test, not whichever one is installed.
         process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True, cwd=import_root, env=env
+            command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True, cwd=import_root or ROOT, env=env
         )
         try:
             _wait_until_up(process, root, stderr, startup_timeout)

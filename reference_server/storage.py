@@ -386,6 +386,56 @@ GRANT_DATA_TABLES: tuple[sa.Table, ...] = (
     grant_programmes,
 )
 
+# --- events ---------------------------------------------------------------------------------------
+# The transactional outbox (EVT-001, EVT-002): an event row is written by the transaction that makes
+# the change, numbered from the one-row counter `event_sequence` just before that transaction commits.
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.String(64), nullable=False, index=True),
+    sa.Column("type", sa.String(60), nullable=False),
+    sa.Column("resource_type", sa.String(30), nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=False, index=True),
+    sa.Column("municipality_code", sa.String(4), nullable=False),
+    sa.Column("occurred_at", UtcTimestamp(), nullable=False),
+    sa.Index("ix_events_municipality_seq", "municipality_code", "seq"),
+)
+
+event_sequence = sa.Table(
+    "event_sequence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last", sa.BigInteger, nullable=False),
+)
+
+# The events recorded in a write transaction, kept on its connection until the transaction ends
+# (`Storage.write`): the ones to write with the change, and the ones a faulty server writes even
+# when the change is rolled back.
+OUTBOX = "bob_outbox"
+ESCAPED = "bob_outbox_escaped"
+
+
+def _append_events(conn: Connection, pending: list[dict[str, Any]]) -> None:
+    """Number and write `pending` as the transaction's last statements.
+
+    The counter's row stays locked until commit, so the next transaction with events waits here for
+    this one to commit before it takes its numbers: numbers are handed out in commit order and a
+    reader never sees an event while an earlier-numbered one is still uncommitted (EVT-002). Taking
+    this lock last, after every other lock of the transaction, also means it cannot be part of a
+    deadlock; transactions without events never take it.
+    """
+    if not pending:
+        return
+    conn.execute(
+        event_sequence.update().where(event_sequence.c.id == 1).values(last=event_sequence.c.last + len(pending))
+    )
+    last = conn.execute(sa.select(event_sequence.c.last).where(event_sequence.c.id == 1)).scalar_one()
+    first = last - len(pending) + 1
+    conn.execute(events.insert(), [{**event, "seq": first + i} for i, event in enumerate(pending)])
+
+
 server_clock = sa.Table(
     "server_clock",
     metadata,
@@ -402,8 +452,10 @@ signing_keys = sa.Table(
     sa.Column("created_at", UtcTimestamp(), nullable=False),
 )
 
-# What POST /test/reset empties, children before parents.
+# What POST /test/reset empties, children before parents. The event counter stays: a cursor handed
+# out before a reset never points into the events written after it.
 DATA_TABLES: tuple[sa.Table, ...] = (
+    events,
     *BOOKING_DATA_TABLES,
     *GRANT_DATA_TABLES,
     representatives,
@@ -488,12 +540,26 @@ class Storage:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that commits when the block ends normally and rolls back on any exception."""
-        with self._writer.begin() as conn:
-            yield conn
+        """A transaction that commits when the block ends normally and rolls back on any exception.
+
+        The events recorded in it (`reference_server/outbox.py`) are written as its last statements,
+        so they commit with the change or not at all.
+        """
+        escaped: list[dict[str, Any]] = []
+        try:
+            with self._writer.begin() as conn:
+                conn.info[OUTBOX], conn.info[ESCAPED] = [], escaped
+                yield conn
+                _append_events(conn, [*escaped, *conn.info[OUTBOX]])
+                escaped.clear()
+        except BaseException:
+            if escaped:  # only under a fault: events published whether or not the change commits
+                with self._writer.begin() as conn:
+                    _append_events(conn, escaped)
+            raise
 
     def prepare(self) -> None:
-        """Create missing tables and the clock row; safe when several workers start at once."""
+        """Create missing tables, the clock row and the event counter; safe when several workers start at once."""
         for attempt in range(10):
             try:
                 metadata.create_all(self.engine, checkfirst=True)
@@ -503,14 +569,15 @@ class Storage:
                 if attempt == 9:
                     raise
                 time.sleep(0.1 * (attempt + 1))
-        with self.read() as conn:
-            present = conn.execute(sa.select(server_clock.c.id)).first()
-        if present is None:
-            try:
-                with self.write() as conn:
-                    conn.execute(server_clock.insert().values(id=1, offset_us=0, frozen_at=None))
-            except sa.exc.IntegrityError:
-                pass  # another worker inserted it first
+        for table, row in ((server_clock, {"offset_us": 0, "frozen_at": None}), (event_sequence, {"last": 0})):
+            with self.read() as conn:
+                present = conn.execute(sa.select(table.c.id)).first()
+            if present is None:
+                try:
+                    with self.write() as conn:
+                        conn.execute(table.insert().values(id=1, **row))
+                except sa.exc.IntegrityError:
+                    pass  # another worker inserted it first
 
     def dispose(self) -> None:
         self.engine.dispose()

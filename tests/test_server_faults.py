@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fault_scenarios_booking import *  # noqa: F403 (the booking-side scenarios)
 from fault_scenarios_booking import DAY, PRICED, Venue
+from fault_scenarios_events import *  # noqa: F403 (the events scenarios)
 from fault_scenarios_grants import *  # noqa: F403 (the grants and attendance scenarios)
 from fault_scenarios_security import *  # noqa: F403 (the security and robustness scenarios)
 from test_server_support import BROWSER_ORIGIN as ORIGIN

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Row
 from starlette.responses import Response
 
 import spec
-from reference_server import problems
+from reference_server import outbox, problems
 from reference_server.booking.availability import date_parameter, local_midnight
 from reference_server.booking.bookings import conflict, require_persona
 from reference_server.discovery import taxonomy
@@ -189,6 +189,7 @@ def create_registration(call: Call) -> Response:
                 updated_at=now,
             )
         )
+        outbox.record(conn, settings, "registration.created", registration_id, activity.municipality_code, now)
         row = conn.execute(sa.select(registrations).where(registrations.c.id == registration_id)).one()
         return _registration_json(conn, row, call)
 
@@ -243,6 +244,8 @@ def _promote(conn: Connection, activity_id: str, now: datetime, call: Call) -> N
         conn.execute(
             registrations.update().where(registrations.c.id == first.id).values(status="registered", updated_at=now)
         )
+        municipality = _activity(conn, activity_id).municipality_code
+        outbox.record(conn, call.settings, "registration.moved-from-waiting-list", first.id, municipality, now)
 
 
 def cancel_registration(call: Call) -> Response:

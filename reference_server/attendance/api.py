@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from starlette.responses import Response
 
-from reference_server import problems
+from reference_server import outbox, problems
 from reference_server.booking.bookings import require_persona
 from reference_server.discovery.organisations import load_organisation, mask
 from reference_server.grants.api import READERS, listable, load_programme, may_read, narrowed, require_grant_role
@@ -198,6 +198,7 @@ def create_attendance_report(call: Call) -> Response:
                 updated_at=now,
             )
         )
+        outbox.record(conn, call.settings, "attendance-report.evaluated", report_id, programme.municipality_code, now)
         row = _load(conn, report_id)
     return json_response(_report_json(row, call), 201)
 

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from reference_server import problems
+from reference_server import outbox, problems
 from reference_server.access import codes as access_codes
 from reference_server.auth import Identity
 from reference_server.booking.availability import Interval, open_intervals, within_one
@@ -29,7 +29,7 @@ from reference_server.booking.terms import Terms, load_terms
 from reference_server.money import money_json, percent_of, price_for_minutes
 from reference_server.payments import ledger as payment_ledger
 from reference_server.settings import Settings
-from reference_server.storage import blocked_periods, bookings, facilities, organisations, units
+from reference_server.storage import blocked_periods, bookings, events, facilities, organisations, units
 from reference_server.timestamps import STOCKHOLM, record_timestamp, utc_text
 
 BLOCKING = ("confirmed", "pending-approval")
@@ -319,6 +319,10 @@ def insert_booking(
         raise unprocessable(
             "customer-category-not-allowed", f"{place.unit_name} has no price for {slot.customer_category}."
         )
+    booking_id = str(uuid.uuid4())
+    if settings.fault_active("event-published-before-commit"):
+        # Announced as soon as the request looked valid, before the checks that may still refuse it.
+        outbox.record(conn, settings, "booking.created", booking_id, place.municipality_code, now, published_early=True)
     check_bookable(conn, place, slot, now, settings)
     if not settings.fault_active("overlap-accepted-under-concurrency"):
         check_free(conn, place, slot, now, settings)
@@ -328,7 +332,6 @@ def insert_booking(
         status = "pending-approval"
     else:
         status = "confirmed"
-    booking_id = str(uuid.uuid4())
     conn.execute(
         bookings.insert().values(
             id=booking_id,
@@ -348,6 +351,8 @@ def insert_booking(
             updated_at=now,
         )
     )
+    if not settings.fault_active("event-published-before-commit"):
+        outbox.record(conn, settings, "booking.created", booking_id, place.municipality_code, now)
     if status == "confirmed" or settings.fault_active("door-code-for-held-bookings"):
         give_access(conn, booking_id, place, slot.start, slot.end, settings)
     row = load_booking(conn, booking_id)
@@ -390,6 +395,7 @@ def confirm(conn: Connection, row: Row[Any], now: datetime, settings: Settings) 
         _update(conn, row.id, now, status="pending-approval")
     else:
         _update(conn, row.id, now, status="confirmed")
+        outbox.record(conn, settings, "booking.confirmed", row.id, row.municipality_code, now)
         give_access(conn, row.id, place, row.start_at, row.end_at, settings)
 
 
@@ -416,6 +422,7 @@ def cancel(conn: Connection, row: Row[Any], reason: str | None, now: datetime, s
     _update(
         conn, row.id, now, status="cancelled", cancelled_at=now, cancellation_fee_ore=fee, cancellation_reason=reason
     )
+    outbox.record(conn, settings, "booking.cancelled", row.id, row.municipality_code, now)
     access_codes.revoke(conn, row.id, now, settings)
     payment_ledger.refund_on_cancellation(conn, row.id, fee, now, settings)
     return fee
@@ -429,8 +436,29 @@ def decide(
         raise conflict("invalid-state", f"The booking is {status}; only a pending booking can be approved or rejected.")
     if approve:
         _update(conn, row.id, now, status="confirmed")
+        outbox.record(conn, settings, "booking.confirmed", row.id, row.municipality_code, now)
         place = load_place(conn, row.unit_id)
         assert place is not None
         give_access(conn, row.id, place, row.start_at, row.end_at, settings)
     else:
         _update(conn, row.id, now, status="rejected", rejected_at=now, rejection_reason=reason)
+        outbox.record(conn, settings, "booking.rejected", row.id, row.municipality_code, now)
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+
+def expired_holds(conn: Connection, now: datetime, settings: Settings) -> list[Row[Any]]:
+    """Held bookings whose hold has run out and whose expiry no event reports yet.
+
+    Expiry is not written to the booking (see the module's docstring), so its event is written when
+    the feed is next read (`reference_server/events/api.py`), dated at the hold's end.
+    """
+    if not _hold_expires(settings):
+        return []
+    reported = sa.select(events.c.seq).where(events.c.resource_id == bookings.c.id, events.c.type == "booking.expired")
+    return conn.execute(
+        sa.select(bookings.c.id, bookings.c.municipality_code, bookings.c.hold_expires_at)
+        .where(bookings.c.status == "held", bookings.c.hold_expires_at <= now, ~reported.exists())
+        .order_by(bookings.c.hold_expires_at, bookings.c.id)
+    ).all()

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from starlette.responses import Response
 
-from reference_server import problems
+from reference_server import outbox, problems
 from reference_server.auth import Identity
 from reference_server.booking.bookings import require_persona
 from reference_server.discovery.organisations import load_organisation, load_representatives
@@ -333,6 +333,9 @@ def get_grant_application(call: Call) -> Response:
 
 
 Check = Callable[[Row[Any], datetime], dict[str, Any] | None]
+# The transitions the event feed reports (EVT-001); review and withdrawal are the applicant's and the
+# case officer's own business.
+_EVENTS = {"submitted": "grant-application.submitted", "decided": "grant-application.decided"}
 
 
 def _move(call: Call, allowed_from: tuple[str, ...], to: str, check: Check) -> Response:
@@ -349,6 +352,8 @@ def _move(call: Call, allowed_from: tuple[str, ...], to: str, check: Check) -> R
             .where(grant_applications.c.id == row.id)
             .values(status=to, updated_at=now, **changes)
         )
+        if to in _EVENTS and not (to == "decided" and call.settings.fault_active("grant-decision-not-announced")):
+            outbox.record(conn, call.settings, _EVENTS[to], row.id, row.municipality_code, now)
         return _respond(conn, row.id, call)
 
 
@@ -620,6 +625,7 @@ def create_grant_payout(call: Call) -> Response:
                 .where(grant_applications.c.id.in_([r.id for r in rows]))
                 .values(status="paid", payout_id=payout_id, updated_at=now)
             )
+            outbox.record(conn, call.settings, "grant-payout.created", payout_id, code, now)
             created = conn.execute(sa.select(grant_payouts).where(grant_payouts.c.id == payout_id)).one()
             return json_response(_payout_json(created), 201)
     except sa.exc.IntegrityError:

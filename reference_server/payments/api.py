@@ -70,7 +70,7 @@ def create_payment(call: Call) -> Response:
             )
         organisation = None if identity.persona == "citizen" else str(identity.claim("organisationId"))
         payer = ledger.Payer(str(identity.claim("personId")), organisation)
-        payment_id = ledger.insert_payment(conn, payer, municipalities.pop(), method, lines, now)
+        payment_id = ledger.insert_payment(conn, payer, municipalities.pop(), method, lines, now, settings)
         row = ledger.load_payment(conn, payment_id)
         assert row is not None
         return ledger.payment_json(conn, row, settings)

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from reference_server import problems
+from reference_server import outbox, problems
 from reference_server.money import money_json
 from reference_server.settings import Settings
 from reference_server.storage import payment_lines, payment_simulation, payments, refunds
@@ -66,6 +66,7 @@ def insert_payment(
     method: str,
     lines: list[tuple[str, int]],
     now: datetime,
+    settings: Settings,
 ) -> str:
     status = "invoiced" if method == "invoice" else simulated_outcome(conn)
     payment_id = str(uuid.uuid4())
@@ -90,6 +91,8 @@ def insert_payment(
             for i, (booking_id, amount) in enumerate(lines)
         ],
     )
+    if status in SETTLED:
+        outbox.record(conn, settings, "payment.completed", payment_id, municipality_code, now)
     return payment_id
 
 
@@ -110,6 +113,8 @@ def complete(conn: Connection, payment: Row[Any], outcome: str, now: datetime, s
         .where(payments.c.id == payment.id)
         .values(status=outcome, settled_at=_settled_at(outcome, now, settings), updated_at=now)
     )
+    if outcome in SETTLED:
+        outbox.record(conn, settings, "payment.completed", payment.id, payment.municipality_code, now)
 
 
 def refund_on_cancellation(conn: Connection, booking_id: str, fee_ore: int, now: datetime, settings: Settings) -> None:
@@ -138,6 +143,11 @@ def refund_on_cancellation(conn: Connection, booking_id: str, fee_ore: int, now:
         )
     )
     conn.execute(payments.update().where(payments.c.id == line.payment_id).values(updated_at=now))
+    municipality = conn.execute(
+        sa.select(payments.c.municipality_code).where(payments.c.id == line.payment_id)
+    ).scalar_one()
+    if not settings.fault_active("refund-not-announced"):
+        outbox.record(conn, settings, "payment.refunded", line.payment_id, municipality, now)
 
 
 def load_payment(conn: Connection, payment_id: str, condition: Any = None) -> Row[Any] | None:

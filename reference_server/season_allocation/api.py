@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from starlette.responses import Response
 
-from reference_server import problems
+from reference_server import outbox, problems
 from reference_server.auth import Identity
 from reference_server.booking import bookings as b
 from reference_server.booking.availability import local_instant, open_intervals, within_one
@@ -290,6 +290,7 @@ def _decide(conn: Connection, season: Row[Any], app: Row[Any], now: datetime, se
                 updated_at=now,
             )
         )
+        outbox.record(conn, settings, "booking.created", booking_id, place.municipality_code, now)
         b.give_access(conn, booking_id, place, start, end, settings)
         booking_ids.append(booking_id)
     decision: dict[str, Any] = {
@@ -343,6 +344,7 @@ def allocate_season(call: Call) -> Response:
                 result["reason"] = decision["reason"]
             results.append(result)
         conn.execute(seasons.update().where(seasons.c.id == season.id).values(allocated_at=now, updated_at=now))
+        outbox.record(conn, settings, "season.allocated", season.id, season.municipality_code, now)
         return {"seasonId": season.id, "allocatedAt": utc_text(now), "results": results}
 
     return create_once(call, create, now)

@@ -56,10 +56,14 @@ def _list_schema(ctx: LintContext, op: Any) -> bool:
     return False
 
 
+# The names a cursor parameter goes by: `after` reads as "the items after this one" (the event feed).
+CURSORS = {"cursor", "after"}
+
+
 @rule(
     "pagination-params",
     "error",
-    "List operations take `limit` (with a default and a maximum) and `page` (default 1) or `cursor`.",
+    "List operations take `limit` (with a default and a maximum) and `page` (default 1) or `cursor` (or `after`).",
 )
 def pagination_params(ctx: LintContext) -> Iterator[Issue]:
     for op in ctx.operations:
@@ -78,10 +82,10 @@ def pagination_params(ctx: LintContext) -> Iterator[Issue]:
             schema = _schema(ctx, limit.node)
             if "default" not in schema or "maximum" not in schema:
                 yield limit.pointer, f"`limit` of {op.label} needs `default` (20) and `maximum` (100) in its schema."
-        if "page" not in query and "cursor" not in query:
+        if "page" not in query and not CURSORS & set(query):
             yield (
                 at,
-                f"{op.label} returns a list but has no `page` (or `cursor`): "
+                f"{op.label} returns a list but has no `page` (or a cursor, `cursor` or `after`): "
                 "add `$ref: '#/components/parameters/Page'`.",
             )
         elif "page" in query and _schema(ctx, query["page"].node).get("default") != 1:

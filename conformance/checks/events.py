@@ -1,0 +1,469 @@
+"""Checks of the `events` class: the feed of committed changes (GET /events).
+
+Every check builds its venue in a municipality the other classes' checks leave alone, chosen by the
+seed, and first reads that municipality's feed to its end: what comes after that cursor is what the
+check itself did. Changes are driven through the API (bookings, which every profile has) and the
+feed is compared with the harness's own list of what it changed: every change once, nothing for a
+refused one (EVT-001), in the order the changes were made and continued by cursor without a gap or
+a repeat, also under 20 simultaneous bookings (EVT-002), nothing but the change and the reference
+(EVT-003), and only to the readers the standard names (EVT-004).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from conformance import booking_data as bd
+from conformance import grant_data as gd
+from conformance.booking_data import Venue, iso
+from conformance.concurrency import simultaneously
+from conformance.context import CheckContext
+from conformance.expect import ensure, expect, forbidden, require
+from conformance.http import RecordingClient, Response
+from conformance.personnummer import find_personnummer, mask
+from conformance.registry import check
+
+# Municipalities no other class's checks book in, so the feed after a check's starting cursor holds
+# only what that check did (each check still reads from its own cursor).
+QUIET_MUNICIPALITIES = ("2584", "2523", "2514", "2506", "2521")
+OTHER_MUNICIPALITY = "1480"
+GRANT_WORLD = 60  # the grants checks' worlds are numbered below this (conformance/grant_data.py)
+PAGE = 100
+MAX_PAGES = 500  # 50 000 events: far more than a sandbox's municipality holds
+CONCURRENT_BOOKINGS = 20
+POLL_SECONDS = 60.0
+# What an event may hold (EVT-003): the members the standard defines, nothing else.
+EVENT_MEMBERS = {"id", "type", "occurredAt", "municipalityCode", "resource", "cursor"}
+RESOURCE_MEMBERS = {"type", "id", "href"}
+
+
+def _reader(ctx: CheckContext, municipality_code: str) -> RecordingClient:
+    """The municipality's integration platform: a system client that may read every event of it."""
+    return ctx.as_persona(
+        "system-client", clientId="integrationsplattform", scopes=["events:read"], municipalityCode=municipality_code
+    )
+
+
+def _page(client: RecordingClient, after: str | None, limit: int = PAGE) -> Response:
+    params: dict[str, Any] = {"limit": limit}
+    if after is not None:
+        params["after"] = after
+    return client.get("/events", params=params)
+
+
+def _read(
+    client: RecordingClient, after: str | None, *, limit: int = PAGE, requirement: str = "EVT-002"
+) -> tuple[list[dict[str, Any]], str]:
+    """The events after `after` up to the end of the feed, and the cursor to continue from."""
+    found: list[dict[str, Any]] = []
+    for _ in range(MAX_PAGES):
+        response = _page(client, after, limit)
+        body = expect(response, requirement).status(200).json()
+        items, after = body.get("items", []), body.get("next")
+        ensure(
+            isinstance(after, str) and bool(after),
+            "the feed's answer has no next cursor to continue from",
+            expected="a cursor",
+            actual=after,
+            response=response,
+            requirement=requirement,
+        )
+        found += items
+        if len(items) < limit:
+            assert isinstance(after, str)
+            return found, after
+    raise AssertionError(f"the feed did not end within {MAX_PAGES} pages of {limit}")
+
+
+def _start(client: RecordingClient, requirement: str) -> str:
+    """The cursor at the end of the feed as `client` sees it now."""
+    return _read(client, None, requirement=requirement)[1]
+
+
+def _setup(ctx: CheckContext, citizens: int = 2) -> tuple[Venue, datetime, RecordingClient, str]:
+    """A venue in a quiet municipality under a frozen clock, its event reader and the feed's end."""
+    now = bd.frozen_now(ctx)
+    venue = bd.build_venue(ctx, citizens=citizens, municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES))
+    reader = _reader(ctx, venue.municipality_code)
+    return venue, now, reader, _start(reader, "EVT-001")
+
+
+def _booked(response: Response) -> dict[str, Any]:
+    body: dict[str, Any] = require(response, "BOOK-002").status(201).json()
+    return body
+
+
+def _changes(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e.get("type", ""), (e.get("resource") or {}).get("id", "")) for e in events]
+
+
+@check(
+    "every-change-once",
+    "Each booking change is in the feed exactly once, with a resolvable reference; refused bookings are not",
+    requirements=["EVT-001"],
+)
+def every_change_once(ctx: CheckContext) -> None:
+    venue, now, reader, start = _setup(ctx)
+    day = bd.future_day(ctx, now)
+    held = _booked(venue.book(venue.citizen(), *bd.slot(day, "08:00", 60), "private-person"))
+    require(venue.citizen().post(f"/bookings/{held['id']}/confirm"), "BOOK-002").status(200)
+    confirmed = _booked(venue.book(venue.citizen(1), *bd.slot(day, "10:00", 60), "private-person", confirm=True))
+    require(venue.citizen(1).post(f"/bookings/{confirmed['id']}/cancel", json={}), "BOOK-007").status(200)
+    # Refused: the first booking's time (409) and a time before the clock's "now" (422).
+    refused = venue.book(venue.citizen(1), *bd.slot(day, "08:30", 60), "private-person")
+    require(refused, "BOOK-004").status(409)
+    past = now - timedelta(days=2)
+    require(venue.book(venue.citizen(1), past, past + timedelta(hours=1), "private-person"), "BOOK-005").status(422)
+    expiring = _booked(venue.book(venue.citizen(), *bd.slot(day, "14:00", 60), "private-person"))
+    ends = bd.parse(expiring["holdExpiresAt"])
+    ctx.test.set_clock(ends + timedelta(minutes=1), frozen=True)
+    reader = _reader(ctx, venue.municipality_code)  # tokens do not outlive a moved clock
+    ours = {held["id"], confirmed["id"], expiring["id"]}
+    # Moving the clock may also run out a hold another check left in this municipality: not ours to judge.
+    events = [
+        e
+        for e in _read(reader, start, requirement="EVT-001")[0]
+        if e.get("type") != "booking.expired" or (e.get("resource") or {}).get("id") in ours
+    ]
+    wanted = [
+        ("booking.created", held["id"]),
+        ("booking.confirmed", held["id"]),
+        ("booking.created", confirmed["id"]),
+        ("booking.cancelled", confirmed["id"]),
+        ("booking.created", expiring["id"]),
+        ("booking.expired", expiring["id"]),
+    ]
+    got = _changes(events)
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold each change once and nothing for refused bookings",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+    ids = [e.get("id") for e in events]
+    ensure(len(set(ids)) == len(ids), "two events share an id", expected="unique ids", actual=ids)
+    when = {change: iso(now) for change in wanted} | {("booking.expired", expiring["id"]): iso(ends)}
+    admin = venue.admin()
+    for event in events:
+        change = (event["type"], event["resource"]["id"])
+        ensure(
+            event.get("occurredAt") == when[change],
+            f"{change[0]} of {change[1]} did not occur when the server clock says it did",
+            expected=when[change],
+            actual=event.get("occurredAt"),
+        )
+        href = str(event["resource"].get("href", ""))
+        ensure(
+            href == f"/v1/bookings/{change[1]}" and event["resource"].get("type") == "booking",
+            "the event's resource is not the booking it reports",
+            expected=f"booking at /v1/bookings/{change[1]}",
+            actual=event["resource"],
+        )
+        expect(admin.get(href.removeprefix("/v1")), "EVT-001").status(200).field("id", change[1])
+
+
+@check(
+    "payments-and-registrations",
+    "Payments, refunds, registrations and moves from the waiting list are in the feed once each, where declared",
+    requirements=["EVT-001"],
+)
+def payments_and_registrations(ctx: CheckContext) -> None:
+    """The changes of the optional booking-side classes the server declares (nothing to do without them)."""
+    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    now = bd.frozen_now(ctx)
+    day = bd.future_day(ctx, now)
+    start, end = bd.slot(day + timedelta(days=1), "17:00", 45)
+    lesson = {"ref": "lesson", "name": "Simskola", "activityType": "swimming", "start": iso(start), "end": iso(end)}
+    venue = bd.build_venue(
+        ctx,
+        municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES),
+        terms={"prices": [{"customerCategory": "private-person", "pricePerHourOre": 24000}]},
+        unit_extra={"activities": [lesson | {"capacity": 1}]} if "activities" in declared else None,
+    )
+    reader = _reader(ctx, venue.municipality_code)
+    after = _start(reader, "EVT-001")
+    wanted: list[tuple[str, str]] = []
+    if "payments" in declared:
+        booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "09:00", 60), "private-person", confirm=True))
+        paid = venue.citizen().post(
+            "/payments",
+            json={"bookingIds": [booking["id"]], "method": "card"},
+            headers={"Idempotency-Key": bd.idempotency_key(ctx.random)},
+        )
+        payment = require(paid, "PAY-001").status(201).field("status", "settled").json()
+        require(venue.citizen().post(f"/bookings/{booking['id']}/cancel", json={}), "BOOK-007").status(200)
+        wanted += [
+            ("booking.created", booking["id"]),
+            ("payment.completed", payment["id"]),
+            ("booking.cancelled", booking["id"]),
+            ("payment.refunded", payment["id"]),
+        ]
+    if "activities" in declared:
+        activity = venue.extra["lesson"]
+        first, queued = (
+            require(
+                venue.citizen(i).post(
+                    f"/activities/{activity}/registrations",
+                    json={"joinWaitingList": True},
+                    headers={"Idempotency-Key": bd.idempotency_key(ctx.random)},
+                ),
+                "ACT-002",
+            )
+            .status(201)
+            .json()
+            for i in (0, 1)
+        )
+        require(venue.citizen(0).post(f"/registrations/{first['id']}/cancel"), "ACT-004").status(200)
+        wanted += [
+            ("registration.created", first["id"]),
+            ("registration.created", queued["id"]),
+            ("registration.moved-from-waiting-list", queued["id"]),
+        ]
+    got = _changes(_read(reader, after, requirement="EVT-001")[0])
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold each payment, refund and registration change once",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+
+
+@check(
+    "grant-changes",
+    "Submitting, deciding and paying out a grant application are in the feed once each, where declared",
+    requirements=["EVT-001"],
+)
+def grant_changes(ctx: CheckContext) -> None:
+    """The grants class's changes, in a municipality of the check's own (nothing to do without grants)."""
+    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    if "grants" not in declared:
+        return
+    world = gd.build_world(ctx, GRANT_WORLD, organisations=("a",), roles=("chair",))
+    # Before the spring 2026 deadline, so the draft can be submitted whatever the real date is.
+    ctx.test.set_clock(gd.deadline_instant(date(2026, 8, 25)) - timedelta(days=30), frozen=True)
+    reader, officer, chair = _reader(ctx, world.code), world.officer(ctx), world.rep(ctx, "a")
+    after = _start(reader, "EVT-001")
+    body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": 300000}
+    application = require(chair.post("/grant-applications", json=body), "GRANT-002").status(201).json()
+    path = f"/grant-applications/{application['id']}"
+    require(chair.post(f"{path}/submission"), "GRANT-003").status(200)
+    require(officer.post(f"{path}/review"), "GRANT-006").status(200)
+    decision = {"outcome": "approved", "amount": 300000, "motivation": "Enligt reglerna för bidraget."}
+    require(officer.post(f"{path}/decision", json=decision), "GRANT-006").status(200)
+    key = f"evt-{ctx.random.getrandbits(32):08x}"
+    payout = require(officer.post("/grant-payouts", json={"idempotencyKey": key}), "GRANT-009").status(201).json()
+    wanted = [
+        ("grant-application.submitted", application["id"]),
+        ("grant-application.decided", application["id"]),
+        ("grant-payout.created", payout["id"]),
+    ]
+    got = _changes(_read(reader, after, requirement="EVT-001")[0])
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold the application's submission, its decision and its payout once each",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+
+
+@check(
+    "commit-order",
+    "The feed lists changes in the order they were made and any page size continues from its cursor alike",
+    requirements=["EVT-002"],
+)
+def commit_order(ctx: CheckContext) -> None:
+    venue, now, reader, start = _setup(ctx)
+    day = bd.future_day(ctx, now)
+    made: list[tuple[str, str]] = []
+    for hour in ctx.random.sample(range(7, 21), 6):
+        booking = _booked(venue.book(venue.citizen(hour % 2), *bd.slot(day, f"{hour:02d}:00", 60), "private-person"))
+        made.append(("booking.created", booking["id"]))
+        if hour % 3 == 0:
+            require(venue.citizen(hour % 2).post(f"/bookings/{booking['id']}/confirm"), "BOOK-002").status(200)
+            made.append(("booking.confirmed", booking["id"]))
+    whole, end = _read(reader, start)
+    # Each change in the place of its first event: a repeated event is EVT-001's to judge.
+    order = list(dict.fromkeys(_changes(whole)))
+    ensure(order == made, "the feed is not in the order the changes were made", expected=made, actual=order)
+    small = ctx.random.randint(1, 3)
+    paged, paged_end = _read(reader, start, limit=small)
+    ensure(
+        [e.get("id") for e in paged] == [e.get("id") for e in whole] and paged_end == end,
+        f"reading {small} at a time from the same cursor gives other events than one read",
+        expected=[e.get("id") for e in whole],
+        actual=[e.get("id") for e in paged],
+    )
+    if whole:
+        middle = ctx.random.randrange(len(whole))
+        rest, _ = _read(reader, whole[middle]["cursor"])
+        ensure(
+            [e.get("id") for e in rest] == [e.get("id") for e in whole[middle + 1 :]],
+            "continuing from an event's cursor does not give the events after it",
+            expected=[e.get("id") for e in whole[middle + 1 :]],
+            actual=[e.get("id") for e in rest],
+        )
+    again, _ = _read(reader, end)
+    ensure(again == [], "the end of the feed is not the end when read again", expected=[], actual=_changes(again))
+    for junk in ("x", "not-a-cursor", "ZXZ0Oi0x"):
+        expect(_page(reader, junk)).problem(400, "validation-error").names_parameter("after")
+
+
+def _poll(client: RecordingClient, after: str, done: threading.Event, seen: list[dict[str, Any]]) -> None:
+    """Follow the feed as a consumer does, each answer's `next` the next `after`, until the feed has
+    been read to its end once after `done` is set (bounded in time and in requests)."""
+    deadline = time.monotonic() + POLL_SECONDS
+    while time.monotonic() < deadline:
+        finishing = done.is_set()
+        body = _page(client, after).json()
+        seen += body.get("items", [])
+        after = body.get("next") or after
+        if finishing and len(body.get("items", [])) < PAGE:
+            return
+
+
+@check(
+    "cursor-under-concurrency",
+    f"A consumer following the feed during {CONCURRENT_BOOKINGS} simultaneous bookings sees every event once",
+    requirements=["EVT-002"],
+)
+def cursor_under_concurrency(ctx: CheckContext) -> None:
+    """A feed numbered in the order events are created rather than committed lets a reader see a later
+    event while an earlier one is still uncommitted, and continue past it: a gap only a reader who
+    follows the feed while changes commit can see."""
+    venue, now, reader, start = _setup(ctx, citizens=CONCURRENT_BOOKINGS)
+    day = bd.future_day(ctx, now)
+    customers = [venue.citizen(i) for i in range(CONCURRENT_BOOKINGS)]
+    minutes = [30 * i for i in range(CONCURRENT_BOOKINGS)]
+    ctx.random.shuffle(minutes)
+    keys = [bd.idempotency_key(ctx.random) for _ in customers]
+    follower = replace(reader, http=httpx.Client(base_url=reader.http.base_url, timeout=reader.http.timeout))
+    done = threading.Event()
+    seen: list[dict[str, Any]] = []
+    poller = threading.Thread(target=_poll, args=(follower, start, done, seen), daemon=True)
+    poller.start()
+    try:
+        opening = bd.local(day, "06:00")
+        responses = simultaneously(
+            customers,
+            lambda client, i: venue.book(
+                client,
+                opening + timedelta(minutes=minutes[i]),
+                opening + timedelta(minutes=minutes[i] + 30),
+                "private-person",
+                key=keys[i],
+            ),
+        )
+    finally:
+        done.set()
+        poller.join(timeout=POLL_SECONDS + 10)
+        follower.http.close()
+    booked = {_booked(response)["id"] for response in responses}
+    whole, _ = _read(reader, start)
+    created = {e["resource"]["id"] for e in whole if e.get("type") == "booking.created"}
+    ensure(created == booked, "the feed does not hold the simultaneous bookings", expected=booked, actual=created)
+    followed = [e.get("id") for e in seen]
+    ensure(
+        followed == [e.get("id") for e in whole],
+        "a consumer following the feed with each next cursor missed or repeated events that a later read from "
+        "the same cursor lists",
+        expected=[e.get("id") for e in whole],
+        actual=followed,
+    )
+
+
+@check(
+    "no-personal-data",
+    "An event holds the change and a reference to the resource, nothing about the people in it",
+    requirements=["EVT-003"],
+)
+def no_personal_data(ctx: CheckContext) -> None:
+    venue, now, reader, start = _setup(ctx)
+    day = bd.future_day(ctx, now)
+    booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "09:00", 60), "private-person", confirm=True))
+    association = _booked(
+        venue.book(venue.association(), *bd.slot(day, "11:00", 60), "association-youth", confirm=True)
+    )
+    require(venue.citizen().post(f"/bookings/{booking['id']}/cancel", json={}), "BOOK-007").status(200)
+    response = _page(reader, start)
+    events = expect(response).status(200).json().get("items", [])
+    ensure(len(events) >= 3, "the bookings' events are not in the feed", expected=">= 3 events", actual=len(events))
+    for event in events:
+        extra = set(event) - EVENT_MEMBERS
+        extra |= {f"resource.{m}" for m in set(event.get("resource") or {}) - RESOURCE_MEMBERS}
+        ensure(
+            not extra,
+            f"an event carries {', '.join(sorted(extra))}: an event holds only the change and the reference, "
+            "the consumer fetches the rest with its own token",
+            expected=sorted(EVENT_MEMBERS),
+            actual=sorted(event),
+            response=response,
+        )
+    numbers = find_personnummer(response.text)
+    ensure(
+        not numbers,
+        "the feed shows personal identity numbers",
+        expected="none",
+        actual=[mask(n) for n in numbers],
+        response=response,
+    )
+    people = {booking["bookedBy"]["personId"], association["bookedBy"]["personId"]}
+    leaked = sorted(p for p in people if p in response.text)
+    ensure(
+        not leaked, "the feed names the people who booked", expected="no person ids", actual=leaked, response=response
+    )
+
+
+@check(
+    "who-reads",
+    "The municipality's system clients and staff read its events as the standard assigns them; no one else does",
+    requirements=["EVT-004"],
+)
+def who_reads(ctx: CheckContext) -> None:
+    venue, now, reader, start = _setup(ctx)
+    code = venue.municipality_code
+    elsewhere = _reader(ctx, OTHER_MUNICIPALITY)
+    elsewhere_start = _start(elsewhere, "EVT-004")
+    case_officer = ctx.as_persona("case-officer", municipalityCode=code)
+    officer_start = _start(case_officer, "EVT-004")
+    admin_start = _start(venue.admin(), "EVT-004")
+    day = bd.future_day(ctx, now)
+    booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "12:00", 60), "private-person"))
+    ours = ("booking.created", booking["id"])
+    for client, after, who in (
+        (reader, start, "a system client with events:read"),
+        (venue.admin(), admin_start, "a facility administrator"),
+    ):
+        events, _ = _read(client, after, requirement="EVT-004")
+        ensure(
+            _changes(events) == [ours],
+            f"{who} of the municipality does not read its booking events",
+            expected=[ours],
+            actual=_changes(events),
+        )
+    for client, after, who in (
+        (elsewhere, elsewhere_start, f"a system client of {OTHER_MUNICIPALITY}"),
+        (venue.admin(OTHER_MUNICIPALITY), None, f"a facility administrator of {OTHER_MUNICIPALITY}"),
+        (case_officer, officer_start, "a case officer"),
+    ):
+        events, _ = _read(client, after, requirement="EVT-004")
+        ensure(
+            ours not in _changes(events),
+            f"{who} reads a booking event of {code}",
+            expected=f"no event of booking {booking['id']}",
+            actual=_changes(events)[-5:],
+        )
+    refused = (
+        venue.citizen(),
+        venue.association(),
+        ctx.as_persona("system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode=code),
+        ctx.as_persona("system-client", clientId="integrationsplattform", scopes=["events:read"]),
+    )
+    for client in refused:
+        forbidden(_page(client, None), "EVT-004")
