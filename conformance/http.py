@@ -64,7 +64,7 @@ class Recorder:
 class Response:
     """A received response together with the recorded exchange, so assertions can cite it."""
 
-    def __init__(self, received: _Received, text: str, exchange: Exchange) -> None:
+    def __init__(self, received: Received, text: str, exchange: Exchange) -> None:
         self.status_code = received.status_code
         self.headers = received.headers
         self.content = received.content
@@ -168,47 +168,11 @@ class RecordingClient:
         if self.credential is not None:
             sent_headers["Authorization"] = f"Bearer {self.credential.token}"
         request = self.http.build_request(method, path, params=params, json=json, content=content, headers=sent_headers)
-        received = self._receive(request)
+        received = receive(self.http, request)
         text = _decode(received.content, received.headers)
         return Response(received, text, self._record(request, received, text, off_spec=off_spec))
 
-    def _receive(self, request: httpx.Request) -> _Received:
-        """The response, read to its end, to MAX_RESPONSE_BYTES or to the timeout, whichever comes first.
-
-        httpx's timeout bounds each wait for the next bytes; the deadline bounds the whole response,
-        so a server trickling a byte at a time cannot hold the run either.
-        """
-        timeout = self.http.timeout.read or 0.0
-        deadline = time.monotonic() + timeout
-        where = f"{request.method} {request.url}"
-        findings: list[str] = []
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            raw = self.http.send(request, stream=True)
-            try:
-                for chunk in raw.iter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > MAX_RESPONSE_BYTES:
-                        findings.append(f"body larger than {MAX_RESPONSE_BYTES // 2**20} MiB; not read any further")
-                        break
-                    if timeout and time.monotonic() > deadline:
-                        raise Unreachable(f"{where}: no complete response within {timeout} s")
-            except httpx.DecodingError as exc:
-                chunks = []
-                findings.append(f"body cannot be decoded as its Content-Encoding says: {exc}")
-            finally:
-                raw.close()
-        except httpx.TimeoutException:
-            raise Unreachable(f"{where}: no response within {timeout} s") from None
-        except httpx.TransportError as exc:
-            raise Unreachable(f"{where}: {str(exc) or type(exc).__name__}") from None
-        content = b"".join(chunks)[:MAX_RESPONSE_BYTES]
-        elapsed = raw.elapsed.total_seconds() * 1000
-        return _Received(raw.status_code, raw.headers, content, elapsed, findings)
-
-    def _record(self, request: httpx.Request, received: _Received, body: str, *, off_spec: bool) -> Exchange:
+    def _record(self, request: httpx.Request, received: Received, body: str, *, off_spec: bool) -> Exchange:
         relative = _relative_path(request.url.path, self.http.base_url.path)
         response_headers = dict(received.headers)
         token = _issued_token(body)
@@ -246,7 +210,7 @@ class RecordingClient:
 
 
 @dataclass(frozen=True)
-class _Received:
+class Received:
     """A response as read off the wire, and what went wrong reading it (recorded as violations)."""
 
     status_code: int
@@ -254,6 +218,44 @@ class _Received:
     content: bytes
     elapsed_ms: float
     findings: list[str]
+
+
+def receive(http: httpx.Client, request: httpx.Request) -> Received:
+    """The response to `request`, read to its end, to MAX_RESPONSE_BYTES or to the timeout, whichever
+    comes first (the harness's requests and `bokbid replay`'s alike).
+
+    httpx's timeout bounds each wait for the next bytes; the deadline bounds the whole response,
+    so a server trickling a byte at a time cannot hold the run either.
+    """
+    timeout = http.timeout.read or 0.0
+    deadline = time.monotonic() + timeout
+    where = f"{request.method} {request.url}"
+    findings: list[str] = []
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        raw = http.send(request, stream=True)
+        try:
+            for chunk in raw.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    findings.append(f"body larger than {MAX_RESPONSE_BYTES // 2**20} MiB; not read any further")
+                    break
+                if timeout and time.monotonic() > deadline:
+                    raise Unreachable(f"{where}: no complete response within {timeout} s")
+        except httpx.DecodingError as exc:
+            chunks = []
+            findings.append(f"body cannot be decoded as its Content-Encoding says: {exc}")
+        finally:
+            raw.close()
+    except httpx.TimeoutException:
+        raise Unreachable(f"{where}: no response within {timeout} s") from None
+    except httpx.TransportError as exc:
+        raise Unreachable(f"{where}: {str(exc) or type(exc).__name__}") from None
+    content = b"".join(chunks)[:MAX_RESPONSE_BYTES]
+    elapsed = raw.elapsed.total_seconds() * 1000
+    return Received(raw.status_code, raw.headers, content, elapsed, findings)
 
 
 def _decode(content: bytes, headers: httpx.Headers) -> str:

@@ -38,7 +38,7 @@ import httpx
 from . import json_bodies
 from .bundle import BundleError, load_report
 from .evidence import BODY_LIMIT
-from .http import MAX_RESPONSE_BYTES, Unreachable
+from .http import Unreachable, receive
 from .personnummer import luhn_valid
 
 EXIT_GONE, EXIT_STILL, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -522,32 +522,16 @@ class Replayer:
         return self.base_url + target
 
     def _send(self, request: httpx.Request) -> _Answer:
-        """The answer, its body read to MAX_RESPONSE_BYTES at most (a replay has no use for more)."""
-        where = f"{request.method} {request.url}"
-        chunks: list[bytes] = []
+        """The answer, read as the harness reads one (bounded in size and time)."""
+        received = receive(self.http, request)
         try:
-            response = self.http.send(request, stream=True)
-            try:
-                size = 0
-                for chunk in response.iter_bytes():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > MAX_RESPONSE_BYTES:
-                        break
-            finally:
-                response.close()
-        except httpx.TimeoutException:
-            raise Unreachable(f"{where}: no response within {self.http.timeout.read} s") from None
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"{where}: {str(exc) or type(exc).__name__}") from None
-        try:
-            parsed = json_bodies.loads(b"".join(chunks))
+            parsed = json_bodies.loads(received.content)
         except ValueError:
             parsed = None
         problem = None
-        if response.headers.get("content-type", "").startswith("application/problem+json") and isinstance(parsed, dict):
+        if received.headers.get("content-type", "").startswith("application/problem+json") and isinstance(parsed, dict):
             problem = problem_suffix(parsed.get("type"))
-        return _Answer(response.status_code, parsed, problem, response.headers.get("location"))
+        return _Answer(received.status_code, parsed, problem, received.headers.get("location"))
 
 
 @dataclass(frozen=True)
