@@ -8,7 +8,6 @@ says so in one line when it starts. Tested from the outside: `bokbid serve` as a
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,9 @@ from pathlib import Path
 import httpx
 from test_server_support import facility
 
-from reference_server.launcher import background_server
+from reference_server.launcher import _free_port, background_server
 
 FUTURE = "2099-06-01T12:00:00Z"  # the sandbox's frozen clock: every hour of tomorrow lies in its past
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _sandbox_leaves_a_token_and_a_frozen_clock(db: str) -> tuple[str, str]:
