@@ -30,6 +30,7 @@ from reference_server.core import api as core
 from reference_server.cors import Cors
 from reference_server.discovery import api as discovery
 from reference_server.events import api as events_api
+from reference_server.events import webhooks
 from reference_server.grants import api as grants
 from reference_server.payments import api as payments_api
 from reference_server.response_headers import ResponseHeaders, response_headers
@@ -48,7 +49,8 @@ def _handlers(settings: Settings) -> dict[str, Handler]:
     operations that presuppose other classes (`x-only-with`) only when it implements those too."""
     every = {**core.HANDLERS, **discovery.HANDLERS, **booking_api.HANDLERS, **access_api.HANDLERS}
     every |= payments_api.HANDLERS | payments_api.TEST_HANDLERS | activities.HANDLERS | season.HANDLERS
-    every |= grants.HANDLERS | attendance.HANDLERS | events_api.HANDLERS | test_interface.HANDLERS
+    every |= grants.HANDLERS | attendance.HANDLERS | events_api.HANDLERS | webhooks.HANDLERS
+    every |= test_interface.HANDLERS
     return {
         op.operation_id: every[op.operation_id]
         for op in spec.operations(settings.release)
@@ -137,7 +139,13 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Each process delivers webhooks (EVT-006) from its own worker; claims keep them from colliding.
+        worker = webhooks.DeliveryWorker(storage, settings) if "events" in services.classes else None
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         storage.dispose()
 
     app = Starlette(

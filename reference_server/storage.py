@@ -436,6 +436,40 @@ def _append_events(conn: Connection, pending: list[dict[str, Any]]) -> None:
     conn.execute(events.insert(), [{**event, "seq": first + i} for i, event in enumerate(pending)])
 
 
+# Webhook subscriptions and their deliveries (EVT-005 … EVT-007). A subscription reads the outbox
+# like a feed consumer: `last_seq` is the last event it has queued deliveries for, so the delivery
+# worker (`reference_server/events/webhooks.py`) never passes over an event that commits later.
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("client_id", sa.String(200), nullable=False),
+    sa.Column("municipality_code", sa.String(4), nullable=False),
+    sa.Column("url", sa.String(500), nullable=False),
+    sa.Column("event_types", sa.JSON, nullable=False),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # active, disabled, deleted
+    sa.Column("retry_base_seconds", sa.Float, nullable=False),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("failing_since", sa.Float),  # unix seconds of the first failure since the last success
+    sa.Column("created_at", UtcTimestamp(), nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("subscription_id", sa.String(64), nullable=False),
+    sa.Column("event_seq", sa.BigInteger, nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # pending, delivered, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),  # unix seconds, real time
+    sa.Column("claimed_until", sa.Float),  # the lease of the worker sending it
+    sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
+
 server_clock = sa.Table(
     "server_clock",
     metadata,
@@ -455,6 +489,8 @@ signing_keys = sa.Table(
 # What POST /test/reset empties, children before parents. The event counter stays: a cursor handed
 # out before a reset never points into the events written after it.
 DATA_TABLES: tuple[sa.Table, ...] = (
+    webhook_deliveries,
+    webhook_subscriptions,
     events,
     *BOOKING_DATA_TABLES,
     *GRANT_DATA_TABLES,

@@ -17,6 +17,7 @@ from fault_scenarios_booking import DAY, PRICED, Venue
 from fault_scenarios_events import *  # noqa: F403 (the events scenarios)
 from fault_scenarios_grants import *  # noqa: F403 (the grants and attendance scenarios)
 from fault_scenarios_security import *  # noqa: F403 (the security and robustness scenarios)
+from fault_scenarios_webhooks import *  # noqa: F403 (the webhook scenarios)
 from test_server_support import BROWSER_ORIGIN as ORIGIN
 from test_server_support import (
     TestClient,

@@ -11,6 +11,9 @@ a repeat, also under 20 simultaneous bookings (EVT-002), nothing but the change 
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 import threading
 import time
 from collections import Counter
@@ -22,6 +25,7 @@ import httpx
 
 from conformance import booking_data as bd
 from conformance import grant_data as gd
+from conformance import webhook_receiver
 from conformance.booking_data import Venue, iso
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
@@ -29,6 +33,7 @@ from conformance.expect import ensure, expect, forbidden, require
 from conformance.http import RecordingClient, Response
 from conformance.personnummer import find_personnummer, mask
 from conformance.registry import check
+from conformance.webhook_receiver import Delivery
 
 # Municipalities no other class's checks book in, so the feed after a check's starting cursor holds
 # only what that check did (each check still reads from its own cursor).
@@ -467,3 +472,190 @@ def who_reads(ctx: CheckContext) -> None:
     )
     for client in refused:
         forbidden(_page(client, None), "EVT-004")
+
+
+# --- webhooks (EVT-005 … EVT-007) -----------------------------------------------------------------
+# The harness hosts the receiver (conformance/webhook_receiver.py); each check subscribes a path of
+# its own and asks the sandbox for a short retry schedule, so that it waits seconds, not minutes.
+DELIVERY_SECONDS = 20.0  # how long a delivery may take to arrive
+QUIET_SECONDS = 3.0  # how long the harness waits to be sure nothing more arrives
+RETRY_BASE = 0.5  # the testRetryBaseSeconds the checks ask for
+RETRY_SLACK = 0.8  # a retry may come this fraction of its delay early (the harness's own timing)
+
+
+def _subscribe(reader: RecordingClient, url: str, types: list[str], requirement: str) -> dict[str, Any]:
+    body = {"url": url, "eventTypes": types, "testRetryBaseSeconds": RETRY_BASE}
+    created: dict[str, Any] = require(reader.post("/webhook-subscriptions", json=body), requirement).status(201).json()
+    return created
+
+
+def _ours(deliveries: list[Delivery], resource_id: str) -> list[Delivery]:
+    """The deliveries about `resource_id`, in the order they arrived."""
+    found = []
+    for delivery in deliveries:
+        try:
+            event = json.loads(delivery.body)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and (event.get("resource") or {}).get("id") == resource_id:
+            found.append(delivery)
+    return found
+
+
+@check(
+    "webhook-subscriptions",
+    "A system client subscribes, reads and deletes its subscriptions; others may not; deleted stops deliveries",
+    requirements=["EVT-005"],
+)
+def webhook_subscriptions(ctx: CheckContext) -> None:
+    venue, now, reader, _ = _setup(ctx)
+    code = venue.municipality_code
+    receiver = webhook_receiver.shared()
+    url = receiver.hook_url()
+    body = {"url": url, "eventTypes": ["booking.created"], "testRetryBaseSeconds": RETRY_BASE}
+    response = reader.post("/webhook-subscriptions", json=body)
+    created = expect(response).status(201).json()
+    secret = created.get("secret", "")
+    ensure(
+        isinstance(secret, str) and secret.startswith("whsec_") and len(secret) > len("whsec_") + 20,
+        "the new subscription has no whsec_ secret",
+        expected="whsec_ and the key in base64",
+        actual=secret,
+        response=response,
+    )
+    path = f"/webhook-subscriptions/{created.get('id')}"
+    listed = expect(reader.get("/webhook-subscriptions", params={"limit": 100})).status(200).json()
+    mine = [s for s in listed.get("items", []) if s.get("id") == created.get("id")]
+    ensure(len(mine) == 1, "the new subscription is not listed", expected=created.get("id"), actual=listed)
+    ensure("secret" not in mine[0], "the list shows the secret again", expected="no secret", actual=mine[0])
+    shown = expect(reader.get(path)).status(200).json()
+    ensure("secret" not in shown, "the subscription shows the secret again", expected="no secret", actual=shown)
+    stranger = ctx.as_persona("system-client", clientId="annan-klient", scopes=["events:read"], municipalityCode=code)
+    expect(stranger.get(path)).status(404)
+    expect(stranger.delete(path)).status(404)
+    for client in (
+        venue.citizen(),
+        venue.admin(),
+        ctx.as_persona("system-client", clientId="ekonomisystem", scopes=["finance:read"], municipalityCode=code),
+    ):
+        forbidden(client.post("/webhook-subscriptions", json=body), "EVT-005")
+    plain = reader.post("/webhook-subscriptions", json={**body, "url": "http://hooks.example.com/bob"})
+    expect(plain).status(400)
+    day = bd.future_day(ctx, now)
+    first = _booked(venue.book(venue.citizen(), *bd.slot(day, "08:00", 60), "private-person"))
+    arrived = _ours(receiver.wait_for(url, 1, DELIVERY_SECONDS), first["id"])
+    # Without a delivery before the DELETE, no delivery after it would prove nothing.
+    ensure(bool(arrived), "no delivery arrived for a booking made after subscribing", expected=1, actual=0)
+    expect(reader.delete(path)).status(204)
+    expect(reader.get(path)).status(404)
+    before = len(receiver.deliveries(url))
+    second = _booked(venue.book(venue.citizen(), *bd.slot(day, "10:00", 60), "private-person"))
+    time.sleep(QUIET_SECONDS)
+    after = _ours(receiver.deliveries(url)[before:], second["id"])
+    ensure(
+        not after,
+        "events are still delivered to a deleted subscription",
+        expected="no delivery after DELETE",
+        actual=f"{len(after)} deliveries of booking {second['id']}",
+    )
+
+
+@check(
+    "webhook-deliveries-signed",
+    "Every subscribed change is delivered with the event id and a Standard Webhooks signature by the secret",
+    requirements=["EVT-006"],
+)
+def webhook_deliveries_signed(ctx: CheckContext) -> None:
+    venue, now, reader, start = _setup(ctx)
+    receiver = webhook_receiver.shared()
+    url = receiver.hook_url()
+    subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"], "EVT-006")
+    secret = subscription.get("secret", "")
+    day = bd.future_day(ctx, now)
+    booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "09:00", 60), "private-person"))
+    require(venue.citizen().post(f"/bookings/{booking['id']}/confirm"), "BOOK-002").status(200)
+    feed = {
+        e.get("id"): e
+        for e in _read(reader, start, requirement="EVT-001")[0]
+        if (e.get("resource") or {}).get("id") == booking["id"]
+    }
+    deadline = time.monotonic() + DELIVERY_SECONDS
+    delivered: list[Delivery] = []
+    while time.monotonic() < deadline:
+        delivered = _ours(receiver.deliveries(url), booking["id"])
+        if {d.headers.get("webhook-id") for d in delivered} >= set(feed):
+            break
+        time.sleep(0.1)
+    wrong = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    for delivery in delivered:
+        event = json.loads(delivery.body)
+        ensure(
+            delivery.headers.get("webhook-id") == event.get("id"),
+            "webhook-id is not the event's id",
+            expected=event.get("id"),
+            actual=delivery.headers.get("webhook-id"),
+        )
+        stamp = delivery.headers.get("webhook-timestamp", "")
+        ensure(
+            stamp.isdigit() and abs(int(stamp) - time.time()) < 300,
+            "webhook-timestamp is not the time of sending in Unix seconds",
+            expected=f"about {int(time.time())}",
+            actual=stamp,
+        )
+        ensure(
+            webhook_receiver.verify(secret, delivery),
+            "the delivery's webhook-signature is not v1,base64(HMAC-SHA256) by the secret over id.timestamp.body",
+            expected="a v1 signature that verifies",
+            actual=delivery.headers.get("webhook-signature"),
+        )
+        ensure(not webhook_receiver.verify(wrong, delivery), "the signature verifies with any secret")
+        ensure(
+            event.get("id") in feed and event.get("type") == feed[event.get("id")].get("type"),
+            "a delivery is not an event of the feed",
+            expected=sorted(str(k) for k in feed),
+            actual=event,
+        )
+    ensure(
+        {d.headers.get("webhook-id") for d in delivered} >= set(feed) and len(feed) == 2,
+        "not every subscribed change was delivered",
+        expected=sorted(f"{e.get('type')} {i}" for i, e in feed.items()),
+        actual=sorted(str(d.headers.get("webhook-id")) for d in delivered),
+    )
+    require(reader.delete(f"/webhook-subscriptions/{subscription.get('id')}"), "EVT-005").status(204)
+
+
+@check(
+    "webhook-retries",
+    "A delivery the receiver answers with 500 is retried with the same id and exponential backoff",
+    requirements=["EVT-007"],
+)
+def webhook_retries(ctx: CheckContext) -> None:
+    venue, now, reader, _ = _setup(ctx)
+    receiver = webhook_receiver.shared()
+    url = receiver.hook_url()
+    receiver.fail_first(url, 2)
+    subscription = _subscribe(reader, url, ["booking.created"], "EVT-005")
+    day = bd.future_day(ctx, now)
+    booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "11:00", 60), "private-person"))
+    deadline = time.monotonic() + DELIVERY_SECONDS
+    attempts: list[Delivery] = []
+    while time.monotonic() < deadline and len(attempts) < 3:
+        attempts = _ours(receiver.deliveries(url), booking["id"])
+        time.sleep(0.05)
+    require(reader.delete(f"/webhook-subscriptions/{subscription.get('id')}"), "EVT-005").status(204)
+    ensure(
+        len(attempts) >= 3,
+        "a delivery answered with 500 was not retried until it succeeded",
+        expected="3 attempts (500, 500, then 2xx)",
+        actual=f"{len(attempts)} attempts in {DELIVERY_SECONDS:.0f} s",
+    )
+    ids = {a.headers.get("webhook-id") for a in attempts[:3]}
+    ensure(len(ids) == 1, "the retries carry another webhook-id than the first attempt", expected=1, actual=ids)
+    first_gap = attempts[1].received_at - attempts[0].received_at
+    second_gap = attempts[2].received_at - attempts[1].received_at
+    ensure(
+        first_gap >= RETRY_BASE * RETRY_SLACK and second_gap >= 2 * RETRY_BASE * RETRY_SLACK,
+        f"the retries do not back off exponentially from testRetryBaseSeconds {RETRY_BASE}",
+        expected=f"waits of at least {RETRY_BASE} s, then {2 * RETRY_BASE} s",
+        actual=f"{first_gap:.2f} s, then {second_gap:.2f} s",
+    )

@@ -86,7 +86,7 @@ def report_expired_holds(storage: Storage, settings: Settings, now: datetime) ->
             outbox.record(conn, settings, "booking.expired", row.id, row.municipality_code, row.hold_expires_at)
 
 
-def _event_json(conn: Connection, row: Row[Any], settings: Settings) -> dict[str, Any]:
+def event_json(conn: Connection, row: Row[Any], settings: Settings) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": row.id,
         "type": row.type,
@@ -126,7 +126,7 @@ def list_events(call: Call) -> Response:
         rows = conn.execute(
             sa.select(events).where(events.c.seq > after, *visible).order_by(events.c.seq).limit(limit)
         ).all()
-        items = [_event_json(conn, row, settings) for row in rows]
+        items = [event_json(conn, row, settings) for row in rows]
     last = rows[-1].seq if rows else after
     if settings.fault_active("event-feed-ordered-by-time"):
         items.sort(key=lambda item: (item["occurredAt"], item["id"]))

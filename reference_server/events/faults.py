@@ -49,4 +49,32 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("EVT-004",),
         "The feed checks the reader's persona but lists the events of every municipality.",
     ),
+    (
+        "webhook-unsigned",
+        ("EVT-006",),
+        "Deliveries are sent without a webhook-signature header (signing was left for later): a receiver cannot "
+        "tell them from forgeries.",
+    ),
+    (
+        "webhook-signature-over-body-only",
+        ("EVT-006",),
+        "The signature is an HMAC of the body alone instead of id.timestamp.body, so a captured delivery can be "
+        "replayed with any id and timestamp and a Standard Webhooks receiver rejects every delivery.",
+    ),
+    (
+        "webhook-not-retried",
+        ("EVT-007",),
+        "A delivery the receiver answers with 500 is marked failed and never tried again.",
+    ),
+    (
+        "webhook-retry-storm",
+        ("EVT-007",),
+        "A failed delivery is retried at once, again and again, without backoff: a receiver in trouble is hammered.",
+    ),
+    (
+        "webhook-delivered-after-delete",
+        ("EVT-005",),
+        "Deleting a subscription only marks it deleted; the delivery worker never checks, so events keep being "
+        "delivered to it.",
+    ),
 )
