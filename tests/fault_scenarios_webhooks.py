@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from conformance.webhook_receiver import Receiver, verify
 __all__ = [
     "webhook_delivered_after_delete",
     "webhook_not_retried",
+    "webhook_order_ignored",
     "webhook_retry_storm",
     "webhook_signature_over_body_only",
     "webhook_unsigned",
@@ -91,3 +93,17 @@ def webhook_delivered_after_delete(client: TestClient) -> None:
         assert deleted.status_code == 204
         assert _hour(Venue(client), 8).status_code == 201
         assert len(receiver.wait_for(url, 1, timeout=3)) == 1
+
+
+def webhook_order_ignored(client: TestClient) -> None:
+    """booking.created fails once (retried after 2 s); booking.confirmed of the booking overtakes it."""
+    with _receiver() as receiver:
+        url = receiver.hook_url()
+        receiver.fail_first(url, 1)
+        body = {"url": url, "eventTypes": ["booking.created", "booking.confirmed"], "testRetryBaseSeconds": 2.0}
+        assert client.post("/v1/webhook-subscriptions", json=body, headers=_reader(client)).status_code == 201
+        venue = Venue(client)
+        booking = _hour(venue, 8).json()
+        assert client.post(f"/v1/bookings/{booking['id']}/confirm", headers=venue.as_citizen()).status_code == 200
+        arrived = receiver.wait_for(url, 2, timeout=1.5)
+        assert [json.loads(d.body)["type"] for d in arrived] == ["booking.created", "booking.confirmed"]

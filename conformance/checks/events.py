@@ -483,9 +483,10 @@ RETRY_BASE = 0.5  # the testRetryBaseSeconds the checks ask for
 RETRY_SLACK = 0.8  # a retry may come this fraction of its delay early (the harness's own timing)
 
 
-def _subscribe(reader: RecordingClient, url: str, types: list[str], requirement: str) -> dict[str, Any]:
+def _subscribe(reader: RecordingClient, url: str, types: list[str]) -> dict[str, Any]:
+    """Subscribe `url` on the way to a check of deliveries (subscribing is EVT-005's)."""
     body = {"url": url, "eventTypes": types, "testRetryBaseSeconds": RETRY_BASE}
-    created: dict[str, Any] = require(reader.post("/webhook-subscriptions", json=body), requirement).status(201).json()
+    created: dict[str, Any] = require(reader.post("/webhook-subscriptions", json=body), "EVT-005").status(201).json()
     return created
 
 
@@ -569,7 +570,7 @@ def webhook_deliveries_signed(ctx: CheckContext) -> None:
     venue, now, reader, start = _setup(ctx)
     receiver = webhook_receiver.shared()
     url = receiver.hook_url()
-    subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"], "EVT-006")
+    subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"])
     secret = subscription.get("secret", "")
     day = bd.future_day(ctx, now)
     booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "09:00", 60), "private-person"))
@@ -624,9 +625,17 @@ def webhook_deliveries_signed(ctx: CheckContext) -> None:
     require(reader.delete(f"/webhook-subscriptions/{subscription.get('id')}"), "EVT-005").status(204)
 
 
+def _event_type(delivery: Delivery) -> str:
+    try:
+        event = json.loads(delivery.body)
+    except ValueError:
+        return ""
+    return str(event.get("type", "")) if isinstance(event, dict) else ""
+
+
 @check(
     "webhook-retries",
-    "A delivery the receiver answers with 500 is retried with the same id and exponential backoff",
+    "A delivery answered 500 is retried with its id and backoff; the resource's next event waits for it",
     requirements=["EVT-007"],
 )
 def webhook_retries(ctx: CheckContext) -> None:
@@ -634,22 +643,42 @@ def webhook_retries(ctx: CheckContext) -> None:
     receiver = webhook_receiver.shared()
     url = receiver.hook_url()
     receiver.fail_first(url, 2)
-    subscription = _subscribe(reader, url, ["booking.created"], "EVT-005")
+    subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"])
     day = bd.future_day(ctx, now)
     booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "11:00", 60), "private-person"))
+    require(venue.citizen().post(f"/bookings/{booking['id']}/confirm"), "BOOK-002").status(200)
     deadline = time.monotonic() + DELIVERY_SECONDS
-    attempts: list[Delivery] = []
-    while time.monotonic() < deadline and len(attempts) < 3:
-        attempts = _ours(receiver.deliveries(url), booking["id"])
+    ours: list[Delivery] = []
+    while time.monotonic() < deadline:
+        ours = _ours(receiver.deliveries(url), booking["id"])
+        if any(_event_type(d) == "booking.confirmed" and d.answered < 300 for d in ours):
+            break
         time.sleep(0.05)
     require(reader.delete(f"/webhook-subscriptions/{subscription.get('id')}"), "EVT-005").status(204)
+    created = [d for d in ours if _event_type(d) == "booking.created"]
+    success = next((i for i, d in enumerate(created) if d.answered < 300), None)
+    ensure(
+        success is not None,
+        "a delivery answered with 500 was not retried until it succeeded",
+        expected="booking.created answered 500, 500, then delivered",
+        actual=f"{len(created)} attempts in {DELIVERY_SECONDS:.0f} s, none answered 2xx",
+    )
+    assert success is not None
+    early = [d for d in ours if _event_type(d) == "booking.confirmed" and d.received_at < created[success].received_at]
+    ensure(
+        not early,
+        "booking.confirmed was delivered while booking.created of the same booking still waited for its retry",
+        expected="booking.confirmed after booking.created was delivered",
+        actual=[f"{_event_type(d)} {d.answered}" for d in ours],
+    )
+    attempts = created[: success + 1]
     ensure(
         len(attempts) >= 3,
-        "a delivery answered with 500 was not retried until it succeeded",
-        expected="3 attempts (500, 500, then 2xx)",
-        actual=f"{len(attempts)} attempts in {DELIVERY_SECONDS:.0f} s",
+        "the first two attempts were answered 500, yet the delivery did not take three",
+        expected=3,
+        actual=[f"{_event_type(d)} {d.answered}" for d in ours],
     )
-    ids = {a.headers.get("webhook-id") for a in attempts[:3]}
+    ids = {a.headers.get("webhook-id") for a in attempts}
     ensure(len(ids) == 1, "the retries carry another webhook-id than the first attempt", expected=1, actual=ids)
     first_gap = attempts[1].received_at - attempts[0].received_at
     second_gap = attempts[2].received_at - attempts[1].received_at

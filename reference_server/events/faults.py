@@ -77,4 +77,10 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "Deleting a subscription only marks it deleted; the delivery worker never checks, so events keep being "
         "delivered to it.",
     ),
+    (
+        "webhook-order-ignored",
+        ("EVT-007",),
+        "Deliveries are sent as they come due, whatever else is pending for the same resource: while "
+        "booking.created waits for its retry, booking.confirmed of the same booking arrives first.",
+    ),
 )
