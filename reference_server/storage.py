@@ -464,6 +464,7 @@ webhook_deliveries = sa.Table(
     sa.Column("resource_id", sa.String(64), nullable=False),
     sa.Column("status", sa.String(10), nullable=False),  # pending, delivered, failed
     sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("queued_at", sa.Float, nullable=False),  # unix seconds, real time: retries end 3 days on
     sa.Column("next_attempt_at", sa.Float, nullable=False),  # unix seconds, real time
     sa.Column("claimed_until", sa.Float),  # the lease of the worker sending it
     sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),

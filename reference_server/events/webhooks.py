@@ -273,6 +273,7 @@ class DeliveryWorker:
                                 "resource_id": e.resource_id,
                                 "status": "pending",
                                 "attempts": 0,
+                                "queued_at": now,
                                 "next_attempt_at": now,
                                 "claimed_until": None,
                             }
@@ -340,7 +341,7 @@ class DeliveryWorker:
             ok = 200 <= answer.status_code < 300
         except httpx.HTTPError:
             ok = False
-        self._record(delivery, sub, ok, event_age=time.time() - event.occurred_at.timestamp())
+        self._record(delivery, sub, ok)
 
     def _signature(self, secret: str, message_id: str, timestamp: int, body: bytes) -> str:
         if self.settings.fault_active("webhook-signature-over-body-only"):
@@ -348,8 +349,9 @@ class DeliveryWorker:
             return "v1," + base64.b64encode(digest).decode()
         return sign(secret, message_id, timestamp, body)
 
-    def _record(self, delivery: Row[Any], sub: Row[Any], ok: bool, event_age: float) -> None:
-        """The outcome: delivered, or rescheduled with backoff, or given up after three days."""
+    def _record(self, delivery: Row[Any], sub: Row[Any], ok: bool) -> None:
+        """The outcome: delivered, or rescheduled with backoff, or given up three days after it was queued
+        (real time: an event's occurredAt follows the server clock, which a sandbox may move)."""
         now = time.time()
         attempts = delivery.attempts + 1
         d, subs = webhook_deliveries, webhook_subscriptions
@@ -357,7 +359,7 @@ class DeliveryWorker:
             if ok:
                 values: dict[str, Any] = {"status": "delivered"}
                 conn.execute(subs.update().where(subs.c.id == sub.id).values(failing_since=None))
-            elif self.settings.fault_active("webhook-not-retried") or event_age > GIVE_UP_SECONDS:
+            elif self.settings.fault_active("webhook-not-retried") or now - delivery.queued_at > GIVE_UP_SECONDS:
                 values = {"status": "failed"}
             elif self.settings.fault_active("webhook-retry-storm"):
                 values = {"next_attempt_at": now}
