@@ -99,6 +99,12 @@ class Receiver:
         self._server.server_close()
         self._thread.join(timeout=5)
 
+    def __enter__(self) -> Receiver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
 
 def verify(secret: str, delivery: Delivery) -> bool:
     """Whether the delivery carries a Standard Webhooks v1 signature by `secret` over id.timestamp.body."""

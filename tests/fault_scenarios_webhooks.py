@@ -8,8 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fault_scenarios_booking import Venue
@@ -28,15 +26,6 @@ __all__ = [
 ]
 
 
-@contextmanager
-def _receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
-
-
 def _subscribe(client: TestClient, url: str, retry_base: float = 0.1) -> dict[str, Any]:
     body = {"url": url, "eventTypes": ["booking.created"], "testRetryBaseSeconds": retry_base}
     response = client.post("/v1/webhook-subscriptions", json=body, headers=_reader(client))
@@ -46,7 +35,7 @@ def _subscribe(client: TestClient, url: str, retry_base: float = 0.1) -> dict[st
 
 
 def webhook_unsigned(client: TestClient) -> None:
-    with _receiver() as receiver:
+    with Receiver() as receiver:
         url = receiver.hook_url()
         _subscribe(client, url)
         assert _hour(Venue(client), 8).status_code == 201
@@ -55,7 +44,7 @@ def webhook_unsigned(client: TestClient) -> None:
 
 
 def webhook_signature_over_body_only(client: TestClient) -> None:
-    with _receiver() as receiver:
+    with Receiver() as receiver:
         url = receiver.hook_url()
         secret = _subscribe(client, url)["secret"]
         assert _hour(Venue(client), 8).status_code == 201
@@ -66,7 +55,7 @@ def webhook_signature_over_body_only(client: TestClient) -> None:
 
 
 def webhook_not_retried(client: TestClient) -> None:
-    with _receiver() as receiver:
+    with Receiver() as receiver:
         url = receiver.hook_url()
         receiver.fail_first(url, 1)
         _subscribe(client, url, retry_base=0.1)
@@ -76,7 +65,7 @@ def webhook_not_retried(client: TestClient) -> None:
 
 def webhook_retry_storm(client: TestClient) -> None:
     """Three failures with a 1 s base: with backoff the fourth attempt comes after 7 s, here at once."""
-    with _receiver() as receiver:
+    with Receiver() as receiver:
         url = receiver.hook_url()
         receiver.fail_first(url, 3)
         _subscribe(client, url, retry_base=1.0)
@@ -86,7 +75,7 @@ def webhook_retry_storm(client: TestClient) -> None:
 
 
 def webhook_delivered_after_delete(client: TestClient) -> None:
-    with _receiver() as receiver:
+    with Receiver() as receiver:
         url = receiver.hook_url()
         subscription = _subscribe(client, url)
         deleted = client.delete(f"/v1/webhook-subscriptions/{subscription['id']}", headers=_reader(client))
@@ -97,7 +86,7 @@ def webhook_delivered_after_delete(client: TestClient) -> None:
 
 def webhook_order_ignored(client: TestClient) -> None:
     """booking.created fails once (retried after 2 s); booking.confirmed of the booking overtakes it."""
-    with _receiver() as receiver:
+    with Receiver() as receiver:
         url = receiver.hook_url()
         receiver.fail_first(url, 1)
         body = {"url": url, "eventTypes": ["booking.created", "booking.confirmed"], "testRetryBaseSeconds": 2.0}

@@ -8,8 +8,6 @@ import itertools
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +24,6 @@ from reference_server.launcher import background_server
 from reference_server.storage import Storage, webhook_subscriptions
 
 HOOKS = "/v1/webhook-subscriptions"
-
-
-@contextmanager
-def _receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 def _subscribe(client: TestClient, url: str, types: list[str], **extra: Any) -> Any:
@@ -80,7 +69,7 @@ def test_a_callback_is_https_or_loopback_http_in_a_sandbox(tmp_path: Path) -> No
 
 
 def test_deliveries_are_signed_events_of_the_subscribed_types(tmp_path: Path) -> None:
-    with client_for(sqlite_url(tmp_path)) as client, _receiver() as receiver:
+    with client_for(sqlite_url(tmp_path)) as client, Receiver() as receiver:
         url = receiver.hook_url()
         secret = _subscribe(client, url, ["booking.confirmed"]).json()["secret"]
         venue = Venue(client)
@@ -103,7 +92,7 @@ def test_the_retry_schedule_doubles_up_to_an_hour() -> None:
 
 
 def test_a_failed_delivery_is_retried_with_backoff_and_the_same_id(tmp_path: Path) -> None:
-    with client_for(sqlite_url(tmp_path)) as client, _receiver() as receiver:
+    with client_for(sqlite_url(tmp_path)) as client, Receiver() as receiver:
         url = receiver.hook_url()
         receiver.fail_first(url, 2)
         assert _subscribe(client, url, ["booking.created"], testRetryBaseSeconds=0.3).status_code == 201
@@ -124,7 +113,7 @@ def test_a_reset_ends_every_subscription(tmp_path: Path) -> None:
 
 def _delivered_once_with_workers(root: str) -> None:
     """20 bookings at once against several workers: each booking.created arrives exactly once."""
-    with _receiver() as receiver, httpx.Client(base_url=root, timeout=30) as http:
+    with Receiver() as receiver, httpx.Client(base_url=root, timeout=30) as http:
         claims = {
             "persona": "system-client",
             "clientId": "lager",
@@ -157,7 +146,7 @@ def test_each_event_is_delivered_once_with_four_workers_on_postgresql(pg_url: st
 
 def test_a_subscription_failing_for_three_days_is_disabled(tmp_path: Path) -> None:
     db = sqlite_url(tmp_path)
-    with client_for(db) as client, _receiver() as receiver:
+    with client_for(db) as client, Receiver() as receiver:
         url = receiver.hook_url()
         receiver.fail_first(url, 100)
         created = _subscribe(client, url, ["booking.created"], testRetryBaseSeconds=0.1).json()
