@@ -138,6 +138,19 @@ def certify(
         help="An origin the server lets browser apps call from, to test CORS (CORE-030) with; without it that "
         "check is skipped.",
     ),
+    callback_url: str | None = typer.Option(
+        None,
+        "--callback-url",
+        metavar="URL",
+        help="Public https URL that forwards to --callback-listen, for a sandbox that cannot call this machine: "
+        "webhook subscriptions (class events) point under it.",
+    ),
+    callback_listen: str | None = typer.Option(
+        None,
+        "--callback-listen",
+        metavar="HOST:PORT",
+        help="Where the harness's webhook receiver listens (default: a free port of 127.0.0.1).",
+    ),
 ) -> None:
     """Certify an implementation: exit 0 all passed, 1 a failure, 2 usage error, 3 unreachable.
 
@@ -164,6 +177,8 @@ def certify(
         "client_cert": client_cert,
         "client_key": client_key,
         "cors_origin": cors_origin,
+        "callback_url": callback_url,
+        "callback_listen": callback_listen,
     }
     only = None
     try:

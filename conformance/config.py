@@ -52,6 +52,22 @@ def _origin(text: str) -> str:
     return text
 
 
+def _callback_url(text: str) -> str:
+    """A public https URL (the standard accepts plain http only to a loopback address)."""
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError("not a public https URL without query or fragment, e.g. https://hooks.example.org/bob")
+    return text
+
+
+def _listen(text: str) -> str:
+    """HOST:PORT to listen on, e.g. 127.0.0.1:8765 or 0.0.0.0:8765."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("not HOST:PORT, e.g. 127.0.0.1:8765")
+    return text
+
+
 # setting name -> (table.key in the file, environment variable, parser)
 SETTINGS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "base_url": ("certify.base_url", "BOKBID_BASE_URL", str),
@@ -70,7 +86,11 @@ SETTINGS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "client_cert": ("tls.client_cert", "BOKBID_CLIENT_CERT", Path),
     "client_key": ("tls.client_key", "BOKBID_CLIENT_KEY", Path),
     "cors_origin": ("certify.cors_origin", "BOKBID_CORS_ORIGIN", _origin),
+    "callback_url": ("certify.callback_url", "BOKBID_CALLBACK_URL", _callback_url),
+    "callback_listen": ("certify.callback_listen", "BOKBID_CALLBACK_LISTEN", _listen),
 }
+# Flags are typed by the CLI but not parsed; these are checked the way file and environment values are.
+_PARSED_FLAGS = ("cors_origin", "callback_url", "callback_listen")
 ENVIRONMENT = {name: env for name, (_, env, _) in SETTINGS.items()}
 ENV_CONFIG = "BOKBID_CONFIG"
 
@@ -111,6 +131,25 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """How the sandbox's webhook deliveries reach the harness's receiver (class `events`).
+
+    By default the receiver listens on a free port of 127.0.0.1, which a sandbox on the same machine
+    reaches. A sandbox that can only call public addresses is given hook URLs under `url`, which a
+    tunnel or reverse proxy forwards to `listen`, where the receiver then listens.
+    """
+
+    url: str | None = None
+    listen: str | None = None  # HOST:PORT
+
+    def address(self) -> tuple[str, int]:
+        if self.listen is None:
+            return ("127.0.0.1", 0)
+        host, _, port = self.listen.rpartition(":")
+        return (host.strip("[]"), int(port))
+
+
+@dataclass(frozen=True)
 class CertifyConfig:
     base_url: str | None = None
     profile: str | None = None
@@ -122,6 +161,7 @@ class CertifyConfig:
     budget: Budget = field(default_factory=Budget)
     tls: Tls = field(default_factory=Tls)
     cors_origin: str | None = None  # an origin the server allows browser apps on, to test CORE-030 with
+    callback: Callback = field(default_factory=Callback)
     file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)  # setting -> "default" | "file" | "env" | "flag"
 
@@ -158,6 +198,8 @@ def _flat(config: CertifyConfig) -> dict[str, Any]:
         "client_cert": config.tls.client_cert,
         "client_key": config.tls.client_key,
         "cors_origin": config.cors_origin,
+        "callback_url": config.callback.url,
+        "callback_listen": config.callback.listen,
     }
 
 
@@ -235,8 +277,14 @@ def load_config(
             values[name], sources[name] = value, "flag"
     if values["fuzz_examples"] < 0 or values["fuzz_seconds"] < 0 or values["timeout"] <= 0:
         raise ConfigError("fuzz budgets must not be negative and the timeout must be positive")
-    if sources.get("cors_origin") == "flag":  # file and environment values were parsed above
-        values["cors_origin"] = _parse(_origin, values["cors_origin"], "--cors-origin", "certify.cors_origin")
+    for name in _PARSED_FLAGS:
+        if sources.get(name) == "flag":  # file and environment values were parsed above
+            spot, _, parser = SETTINGS[name]
+            values[name] = _parse(parser, values[name], "--" + name.replace("_", "-"), spot)
+    if values["callback_url"] is not None and values["callback_listen"] is None:
+        raise ConfigError(
+            "certify.callback_url needs certify.callback_listen: the HOST:PORT your tunnel forwards the URL to"
+        )
     if values["client_key"] is not None and values["client_cert"] is None:
         raise ConfigError("tls.client_key needs tls.client_cert")
     return CertifyConfig(
@@ -250,6 +298,7 @@ def load_config(
         budget=Budget(values["fuzz_examples"], values["fuzz_seconds"]),
         tls=Tls(values["tls_verify"], values["ca_bundle"], values["client_cert"], values["client_key"]),
         cors_origin=values["cors_origin"],
+        callback=Callback(values["callback_url"], values["callback_listen"]),
         file=file,
         sources=sources,
     )

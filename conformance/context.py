@@ -17,11 +17,13 @@ from typing import Any, TypeVar
 
 import spec
 
+from .config import Callback
 from .evidence import Exchange
 from .expect import require
 from .http import Credential, RecordingClient, Response
 from .outcomes import CheckFailure, itemised
 from .synthetic import NO_PERSONAL_DATA_TO_ANONYMOUS, RESPONSES_MATCH_SPEC
+from .webhook_receiver import Receiver
 
 T = TypeVar("T")
 
@@ -50,6 +52,8 @@ class RunState:
     seed: int
     release: spec.Release = spec.WORKING  # the version of the standard the run certifies against
     cors_origin: str | None = None  # an origin the server lets browser apps call from (CORE-030)
+    callback: Callback = field(default_factory=Callback)  # how webhook deliveries reach the receiver
+    receiver: Receiver | None = None  # the run's webhook receiver, once a check has needed it
     shared: Shared = field(default_factory=Shared)
     tokens: dict[str, Credential] = field(default_factory=dict)
     clock_moved: bool = False
@@ -191,6 +195,16 @@ class CheckContext:
             credential = Credential(token, token_request)
             self.run.tokens[key] = credential
         return self.client.with_credential(credential)
+
+    def webhook_receiver(self) -> Receiver:
+        """The run's webhook receiver, started when the first check needs it and stopped with the run."""
+        if self.run.receiver is None:
+            address = self.run.callback.address()
+            try:
+                self.run.receiver = Receiver(address, self.run.callback.url)
+            except OSError as exc:
+                raise RuntimeError(f"the webhook receiver cannot listen on {address[0]}:{address[1]}: {exc}") from exc
+        return self.run.receiver
 
     @property
     def exchanges(self) -> list[Exchange]:

@@ -27,7 +27,7 @@ import spec
 
 from . import fuzz, synthetic
 from .api_root import no_api
-from .config import Budget, CertifyConfig, ConfigError, Product, Tls
+from .config import Budget, Callback, CertifyConfig, ConfigError, Product, Tls
 from .context import CheckContext, RunState
 from .evidence import Exchange
 from .http import Recorder, RecordingClient, Response, Unreachable
@@ -92,6 +92,7 @@ def certify_configured(
         config_record=config.record(),
         spec_version=config.spec_version,
         cors_origin=config.cors_origin,
+        callback=config.callback,
     )
 
 
@@ -114,6 +115,7 @@ def run_certification(
     config_record: dict[str, Any] | None = None,
     spec_version: str | None = None,
     cors_origin: str | None = None,
+    callback: Callback | None = None,
 ) -> int:
     """`certify` with the checks given explicitly (the test suite passes its own).
 
@@ -121,7 +123,8 @@ def run_certification(
     because each check's randomness depends on the seed and its own id only). The fuzz phase runs
     only when a `budget` is given (`certify` always gives one: on by default). `spec_version` is
     the release to certify against; None: the release the server states in /api-info. `cors_origin`
-    is an origin the server allows browser apps on (CORE-030 is not tested without one).
+    is an origin the server allows browser apps on (CORE-030 is not tested without one); `callback`
+    says how webhook deliveries reach the harness (default: a free port of 127.0.0.1).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -189,7 +192,8 @@ def run_certification(
         after = (len(FUZZ_RESULT_IDS) if fuzzing else 0) + len(drawn)
         if declared is not None:
             run.optional_classes = optional_classes(declared, chosen)
-            code = _certify_declared(run, declared, chosen, client, checks, progress, after, err)
+            callback = callback or Callback()
+            code = _certify_declared(run, declared, chosen, client, checks, progress, after, err, callback)
         else:
             progress.plan(len(run.results) + after, list(run.results))
         if code == EXIT_OK and fuzzing:
@@ -423,6 +427,7 @@ def _certify_declared(
     progress: Reporter,
     after: int,
     err: TextIO,
+    callback: Callback,
 ) -> int:
     """Refuse when required classes are missing, else run the checks of the certified classes.
 
@@ -444,7 +449,7 @@ def _certify_declared(
 
     selected = [c for c in checks if c.cls in selection.certified]
     inapplicable = {**_inapplicable(selected, selection.certified, run.release), **absent}
-    state = RunState(client=client, seed=run.seed, release=run.release, cors_origin=run.cors_origin)
+    state = RunState(client=client, seed=run.seed, release=run.release, cors_origin=run.cors_origin, callback=callback)
     progress.plan(len(run.results) + len(selected) + after, list(run.results))
     lost: str | None = None
     try:
@@ -462,6 +467,9 @@ def _certify_declared(
     except BaseException:
         progress.stop()  # leave the terminal clean for the traceback
         raise
+    finally:
+        if state.receiver is not None:
+            state.receiver.stop()
     if lost is not None:
         print(f"error: {lost}", file=err)
         return EXIT_UNREACHABLE

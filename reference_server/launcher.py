@@ -123,7 +123,7 @@ def _note_sandbox_leftovers(storage: Storage) -> None:
         print(f"production: this database served a sandbox; ignoring {' and '.join(found)}", file=sys.stderr)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -161,7 +161,7 @@ def background_server(
     `import_root` is a folder whose packages are imported before the installed ones: the mutation
     analysis of `make bench` runs the server from a changed copy of this package that way.
     """
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-m",

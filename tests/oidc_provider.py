@@ -29,7 +29,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from reference_server.launcher import _free_port
+from reference_server.launcher import free_port
 
 PACKAGE = Path(__file__).resolve().parent / "oidc"
 SCRIPT = PACKAGE / "provider.mjs"
@@ -134,7 +134,7 @@ class OidcProvider:
         node = _node() or "node"
         self._workdir = tempfile.TemporaryDirectory(prefix="bob-oidc-")
         work = Path(self._workdir.name)
-        port = _free_port()
+        port = free_port()
         config = {
             "port": port,
             "clients": list(self.clients.values()),

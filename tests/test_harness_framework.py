@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -39,6 +38,7 @@ from conformance.registry import Check, RegistryError, build_check
 from conformance.results import Result
 from conformance.runner import run_certification
 from conformance.validation import spec_violations
+from reference_server.launcher import free_port
 
 PNR = "19811218-9876"  # Skatteverket's example: valid date and Luhn
 TOKEN = "tok-secret-abc123"
@@ -122,12 +122,6 @@ class FakeApi:
     def app(self) -> Starlette:
         methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
         return Starlette(routes=[Route("/{path:path}", self.dispatch, methods=methods)])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Served:

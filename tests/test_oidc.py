@@ -24,7 +24,7 @@ import pytest
 from oidc_provider import OidcProvider
 from test_production import _sandbox_leaves_a_token_and_a_frozen_clock
 
-from reference_server.launcher import _free_port, background_server
+from reference_server.launcher import background_server, free_port
 from reference_server.oidc import CLOCK_SKEW, REFETCH_INTERVAL, OidcVerifier, Refused
 
 pytestmark = pytest.mark.timeout(600)
@@ -148,12 +148,12 @@ def test_not_before_allows_the_same_skew() -> None:
 
 
 def _serve(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "cli", "serve", "--port", str(_free_port()), "--db", f"sqlite:///{tmp_path}/b.db"]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(free_port()), "--db", f"sqlite:///{tmp_path}/b.db"]
     return subprocess.run([*command, *arguments], capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_serve_refuses_a_provider_it_cannot_use_in_one_line(tmp_path: Path) -> None:
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     unreachable = _serve(tmp_path, "--production", "--oidc-issuer", closed)
     assert unreachable.returncode == 2 and "cannot reach the identity provider" in unreachable.stderr
     assert len(unreachable.stderr.strip().splitlines()) == 1, unreachable.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from test_server_support import facility
 
-from reference_server.launcher import _free_port, background_server
+from reference_server.launcher import background_server, free_port
 
 FUTURE = "2099-06-01T12:00:00Z"  # the sandbox's frozen clock: every hour of tomorrow lies in its past
 
@@ -40,7 +40,7 @@ def _sandbox_leaves_a_token_and_a_frozen_clock(db: str) -> tuple[str, str]:
 def test_production_ignores_the_sandbox_key_and_clock(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'bob.db'}"
     token, unit = _sandbox_leaves_a_token_and_a_frozen_clock(db)
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--db", db, "--production"]
     log = tmp_path / "serve.log"
     with log.open("wb") as stderr:

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from reference_server.faults import FAULTS
-from reference_server.launcher import _free_port, _stop
+from reference_server.launcher import _stop, free_port
 
 
 def _start(tmp_path: Path, *arguments: str) -> tuple[subprocess.Popen[bytes], Path]:
     log = tmp_path / "serve.log"
-    command = [sys.executable, "-m", "cli", "serve", "--port", str(_free_port()), "--db", f"sqlite:///{tmp_path}/b.db"]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(free_port()), "--db", f"sqlite:///{tmp_path}/b.db"]
     with log.open("wb") as stderr:
         process = subprocess.Popen([*command, *arguments], stdout=subprocess.DEVNULL, stderr=stderr)
     return process, log
@@ -78,7 +78,7 @@ def test_a_fault_is_announced_loudly(tmp_path: Path) -> None:
     ],
 )
 def test_a_database_it_cannot_use_is_one_line_and_exit_2(db: str, says: str) -> None:
-    command = [sys.executable, "-m", "cli", "serve", "--port", str(_free_port()), "--db", db.format(port=_free_port())]
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(free_port()), "--db", db.format(port=free_port())]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: ") and says in done.stderr and len(done.stderr.splitlines()) == 1

@@ -511,7 +511,7 @@ def _ours(deliveries: list[Delivery], resource_id: str) -> list[Delivery]:
 def webhook_subscriptions(ctx: CheckContext) -> None:
     venue, now, reader, _ = _setup(ctx)
     code = venue.municipality_code
-    receiver = webhook_receiver.shared()
+    receiver = ctx.webhook_receiver()
     url = receiver.hook_url()
     body = {"url": url, "eventTypes": ["booking.created"], "testRetryBaseSeconds": RETRY_BASE}
     response = reader.post("/webhook-subscriptions", json=body)
@@ -568,7 +568,7 @@ def webhook_subscriptions(ctx: CheckContext) -> None:
 )
 def webhook_deliveries_signed(ctx: CheckContext) -> None:
     venue, now, reader, start = _setup(ctx)
-    receiver = webhook_receiver.shared()
+    receiver = ctx.webhook_receiver()
     url = receiver.hook_url()
     subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"])
     secret = subscription.get("secret", "")
@@ -640,7 +640,7 @@ def _event_type(delivery: Delivery) -> str:
 )
 def webhook_retries(ctx: CheckContext) -> None:
     venue, now, reader, _ = _setup(ctx)
-    receiver = webhook_receiver.shared()
+    receiver = ctx.webhook_receiver()
     url = receiver.hook_url()
     receiver.fail_first(url, 2)
     subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"])
