@@ -1,10 +1,12 @@
-"""Standard Webhooks signatures as BoB's `webhooks.event` prescribes them (EVT-006).
+"""Standard Webhooks signatures as BoB's `webhooks.event` prescribes them (EVT-006, EVT-008, EVT-009).
 
 One implementation for every party that signs or verifies: the reference server signing its
-deliveries, the harness verifying them. `webhook-signature` is `v1,` + base64(HMAC-SHA256(key,
-"{id}.{timestamp}.{body}")), the key being the secret's part after `whsec_`, base64-decoded, and the
-body the exact bytes sent. A shared mistake here would hide itself from every party, so
-tests/test_spec.py holds it to the example of the Standard Webhooks specification.
+deliveries, the harness verifying them and signing its own to a client app's receiver; and the
+timestamp tolerance a receiver keeps, read from the spec. `webhook-signature` is `v1,` +
+base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")), the key being the secret's part after
+`whsec_`, base64-decoded, and the body the exact bytes sent. A shared mistake here would hide
+itself from every party, so tests/test_spec.py holds it to the example of the Standard Webhooks
+specification.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+
+from . import WORKING, Release, openapi
 
 SECRET_PREFIX = "whsec_"
 
@@ -38,3 +42,11 @@ def verifies(secret: str, message_id: str, timestamp: str, body: bytes, signatur
         version == "v1" and hmac.compare_digest(value, wanted)
         for version, _, value in (s.partition(",") for s in signature.split())
     )
+
+
+def timestamp_tolerance(release: Release = WORKING) -> int:
+    """How far, in seconds, `webhook-timestamp` may be from the receiver's clock (EVT-009): the
+    `x-tolerance-seconds` of that header in `webhooks.event`."""
+    parameters = openapi(release)["webhooks"]["event"]["post"]["parameters"]
+    header = next(p for p in parameters if p["name"] == "webhook-timestamp")
+    return int(header["x-tolerance-seconds"])
