@@ -245,20 +245,53 @@ def certify_client(
     report_dir: Path = typer.Option(
         Path("reports/client"), "--out", help="Directory the client report (JSON, JUnit, HTML) is written to."
     ),
+    webhook_url: str | None = typer.Option(
+        None,
+        "--webhook-url",
+        envvar="BOKBID_WEBHOOK_URL",
+        help="The app's webhook receiver: send it deliveries and judge it (EVT-008 … EVT-010); required when "
+        "the app subscribed to webhooks.",
+    ),
+    webhook_secret: str | None = typer.Option(
+        None,
+        "--webhook-secret",
+        envvar="BOKBID_WEBHOOK_SECRET",
+        help="The secret (whsec_…) the receiver verifies deliveries with.",
+    ),
+    webhook_wait: float = typer.Option(
+        3.0, "--webhook-wait", min=0.0, help="Seconds the app may take to act on a delivery."
+    ),
 ) -> None:
-    """Judge a client app by its recorded traffic: exit 0 conforming, 1 findings, 2 usage error."""
-    from conformance.client_certification import ClientLogError, judge
+    """Judge a client app by its recorded traffic (and its webhook receiver): exit 0 conforming, 1 findings,
+    2 usage error, 3 the receiver cannot be reached."""
+    from conformance.client_certification import judge
+    from conformance.client_log import ClientLogError
+    from conformance.client_webhooks import Receiver, ReceiverUnreachable, usage_error
     from conformance.reports.client import write_client_reports
 
+    problem = usage_error(webhook_url, webhook_secret)
+    if problem is not None:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+    receiver = Receiver(webhook_url, webhook_secret, webhook_wait) if webhook_url and webhook_secret else None
     try:
-        verdict = judge(log, profile)
+        verdict = judge(log, profile, receiver)
     except ClientLogError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except ReceiverUnreachable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None
     for finding in verdict.findings:
-        typer.echo(f"#{finding.sequence} {finding.request}: [{finding.kind}] {finding.message}")
+        where = f"[{finding.kind} {finding.requirement}]" if finding.requirement else f"[{finding.kind}]"
+        typer.echo(f"{finding.where} {finding.request}: {where} {finding.message}")
     for operation in verdict.unexercised:
         typer.echo(f"never exercised successfully: {operation}")
+    if verdict.receiver is not None:
+        judged = ", ".join(f"{rid} {state}" for rid, state in verdict.receiver.requirements.items())
+        typer.echo(f"webhook receiver: {judged}")
+        for note in verdict.receiver.notes:
+            typer.echo(f"note: {note}")
     path = write_client_reports(verdict, report_dir)
     state = "conforms" if verdict.ok else f"{len(verdict.findings)} findings, {len(verdict.unexercised)} missing"
     typer.echo(f"{verdict.requests} requests, {state} — report: {path}")

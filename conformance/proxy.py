@@ -7,7 +7,8 @@ each exchange to a JSON-lines log, together with how the request breaks the spec
 exactly the upstream's answers; `bokbid certify-client LOG` judges the log afterwards.
 
 Secrets and personal data never reach the log: the Authorization header keeps only its scheme and
-the token's persona, and personnummer are masked (after the URL has been checked for them).
+the token's persona, a webhook subscription's secret (`whsec_…`) is masked, and personnummer are
+masked (after the URL has been checked for them).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -32,6 +34,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+# A webhook subscription's signing secret, as POST /webhook-subscriptions answers it.
+_WEBHOOK_SECRET = re.compile(r"whsec_[A-Za-z0-9+/]+={0,2}")
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those httpx sets itself are not forwarded.
 _HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"})
 
@@ -50,7 +54,7 @@ def _persona(authorization: str | None) -> str | None:
 
 
 def _text(body: bytes) -> str:
-    text = redact(body[:BODY_LIMIT].decode("utf-8", "replace"))
+    text = _WEBHOOK_SECRET.sub(f"whsec_{REDACTED}", redact(body[:BODY_LIMIT].decode("utf-8", "replace")))
     return text + ("… [truncated]" if len(body) > BODY_LIMIT else "")
 
 

@@ -181,7 +181,8 @@ class Run:
         run through (nothing can be certified on it, nor is
         the requirement shown broken: the cause is elsewhere); passed: every check that ran passed;
         skipped: every check was skipped; not-tested: no check covers it (for a MUST, a visible gap
-        in the suite).
+        in the suite). Requirements on client apps (`appliesTo: client`) are `certify-client`'s to
+        judge, never a server's.
         """
         by_requirement: dict[str, list[Result]] = {}
         for r in self.results:
@@ -190,7 +191,7 @@ class Run:
         verdicts = []
         for req in spec.requirements(self.release):
             results = by_requirement.get(req["id"], [])
-            if req["class"] not in self.certified_classes and not results:
+            if req.get("appliesTo") == "client" or (req["class"] not in self.certified_classes and not results):
                 continue
             verdicts.append(
                 RequirementVerdict(

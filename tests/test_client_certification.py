@@ -14,6 +14,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from client_app_receiver import AppReceiver, Flaws
 from typer.testing import CliRunner
 
+import spec
 from cli import app
 from conformance import dataset
 from conformance.client_certification import judge
@@ -42,10 +45,9 @@ def upstream(sqlite_url: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def proxied(upstream: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The proxy in a thread in front of the reference server: (its API root, its log)."""
-    log = tmp_path / "traffic.jsonl"
+@contextmanager
+def _proxy(upstream: str, log: Path) -> Iterator[str]:
+    """The proxy in a thread in front of `upstream`, recording to `log`: its API root."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(ValidatingProxy(upstream, log), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -55,10 +57,18 @@ def proxied(upstream: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         assert time.monotonic() < deadline, "the proxy did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}/v1", log
+        yield f"http://127.0.0.1:{port}/v1"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def proxied(upstream: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The proxy in front of the reference server: (its API root, its log)."""
+    log = tmp_path / "traffic.jsonl"
+    with _proxy(upstream, log) as root:
+        yield root, log
 
 
 def _world(upstream: str) -> dict[str, Any]:
@@ -186,3 +196,126 @@ def test_certify_client_refuses_an_unknown_profile(tmp_path: Path) -> None:
     log.write_text("")
     result = CliRunner().invoke(app, ["certify-client", str(log), "--profile", "kommunens-processtod-bas"])
     assert result.exit_code == 2
+
+
+# --- the app's webhook receiver (EVT-008 … EVT-010) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def subscribed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, AppReceiver]]:
+    """An e-service that walked through its flows and then subscribed its receiver to booking events,
+    all through the proxy: (the log, the receiver). One for the module: each test resets the receiver."""
+    folder = tmp_path_factory.mktemp("subscribed-app")
+    log = folder / "traffic.jsonl"
+    with background_server(db=f"sqlite:///{folder / 'bokbid.db'}") as upstream, _proxy(upstream, log) as root:
+        world = _world(upstream)
+        conforming_app(root, world)
+        claims = {"clientId": "e-tjanst", "scopes": ["events:read"], "municipalityCode": "0180"}
+        system = httpx.post(f"{upstream}/test/tokens", json={"persona": "system-client", **claims}).json()
+        receiver = AppReceiver(root, world["token"])
+        try:
+            created = httpx.post(
+                f"{root}/webhook-subscriptions",
+                json={"url": receiver.url, "eventTypes": ["booking.confirmed", "booking.cancelled"]},
+                headers={"Authorization": f"Bearer {system['accessToken']}"},
+            )
+            receiver.secret = created.raise_for_status().json()["secret"]
+            yield log, receiver
+        finally:
+            receiver.stop()
+
+
+def _certify_receiver(log: Path, receiver: AppReceiver, out: Path, *more: str) -> tuple[int, str, dict[str, Any]]:
+    """`bokbid certify-client` with the receiver, as a supplier runs it: (exit code, output, report)."""
+    arguments = ["certify-client", str(log), "--out", str(out), "--webhook-url", receiver.url, "--webhook-wait", "0.5"]
+    result = CliRunner().invoke(app, [*arguments, *more], env={"BOKBID_WEBHOOK_SECRET": receiver.secret})
+    report = json.loads((out / "client-report.json").read_text()) if (out / "client-report.json").exists() else {}
+    return result.exit_code, result.output, report
+
+
+def test_a_subscribed_app_is_certified_only_with_its_receiver(
+    subscribed_app: tuple[Path, AppReceiver], tmp_path: Path
+) -> None:
+    log, receiver = subscribed_app
+    assert receiver.secret.removeprefix("whsec_") not in log.read_text(encoding="utf-8")  # the log masks it
+    result = CliRunner().invoke(app, ["certify-client", str(log), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "--webhook-url" in result.output, result.output
+    half = ["certify-client", str(log), "--webhook-url", receiver.url]
+    assert CliRunner().invoke(app, half, env={"BOKBID_WEBHOOK_SECRET": None}).exit_code == 2
+    junk = CliRunner().invoke(app, [*half, "--webhook-secret", "geheim"])
+    assert junk.exit_code == 2 and "whsec_" in junk.output
+    nobody = f"http://127.0.0.1:{_free_port()}/hooks"
+    gone = CliRunner().invoke(
+        app, ["certify-client", str(log), "--webhook-url", nobody, "--webhook-secret", receiver.secret]
+    )
+    assert gone.exit_code == 3 and "cannot be reached" in gone.output
+
+
+def test_a_conforming_receiver_passes(subscribed_app: tuple[Path, AppReceiver], tmp_path: Path) -> None:
+    log, receiver = subscribed_app
+    receiver.reset(Flaws())
+    code, output, report = _certify_receiver(log, receiver, tmp_path / "r")
+    assert code == 0, output
+    judged = report["webhookReceiver"]
+    assert judged["requirements"] == {"EVT-008": "passed", "EVT-009": "passed", "EVT-010": "passed"}
+    assert report["conforms"] is True and report["findings"] == []
+    assert [d["case"] for d in judged["deliveries"]] == [
+        "delivery",
+        "repeat",
+        "wrong-secret",
+        "unsigned",
+        "stale",
+        "future",
+    ]
+    event_schema = spec.openapi()["components"]["schemas"]["Event"]
+    for delivery in judged["deliveries"]:
+        assert spec.schema_errors(event_schema, json.loads(delivery["request"]["body"])) == []
+    suite = ET.parse(tmp_path / "r" / "client-junit.xml").getroot()
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert all(cases[f"webhook receiver: {rid}"].find("failure") is None for rid in judged["requirements"])
+
+
+@pytest.mark.parametrize(
+    ("flaws", "broken"),
+    [
+        (Flaws(any_signature=True), "EVT-008"),
+        (Flaws(any_timestamp=True), "EVT-009"),
+        (Flaws(acts_on_repeats=True), "EVT-010"),
+    ],
+    ids=["accepts-any-signature", "accepts-stale-timestamps", "processes-repeats"],
+)
+def test_a_flawed_receiver_is_reported_on_the_requirement_it_breaks(
+    subscribed_app: tuple[Path, AppReceiver], tmp_path: Path, flaws: Flaws, broken: str
+) -> None:
+    log, receiver = subscribed_app
+    receiver.reset(flaws)
+    code, output, report = _certify_receiver(log, receiver, tmp_path / "r")
+    assert code == 1, output
+    judged = report["webhookReceiver"]["requirements"]
+    assert {rid for rid, state in judged.items() if state == "failed"} == {broken}, judged
+    findings = [f for f in report["findings"] if f["kind"] == "webhook"]
+    assert findings and {f["requirement"] for f in findings} == {broken}
+    assert all(f["kind"] == "webhook" for f in report["findings"]), report["findings"]
+    sent = findings[0]["exchange"]
+    assert sent["request"]["method"] == "POST" and "webhook-id" in sent["request"]["headers"]
+    assert sent["request"]["body"] and sent["response"]["status"]
+    assert f"[webhook {broken}]" in output
+    suite = ET.parse(tmp_path / "r" / "client-junit.xml").getroot()
+    failed = {c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None}
+    assert failed == {f"webhook receiver: {broken}"}
+    page = (tmp_path / "r" / "client-report.html").read_text(encoding="utf-8")
+    assert "does not conform" in page and "webhook-signature" in page and broken in page
+
+
+def test_de_duplication_that_leaves_no_trace_is_not_claimed(
+    subscribed_app: tuple[Path, AppReceiver], tmp_path: Path
+) -> None:
+    log, receiver = subscribed_app
+    receiver.reset(Flaws(never_fetches=True))
+    code, output, report = _certify_receiver(log, receiver, tmp_path / "r")
+    assert code == 0, output
+    assert report["webhookReceiver"]["requirements"]["EVT-010"] == "not-observable"
+    assert "EVT-010 not observable" in output
+    suite = ET.parse(tmp_path / "r" / "client-junit.xml").getroot()
+    skipped = {c.get("name") for c in suite.iter("testcase") if c.find("skipped") is not None}
+    assert skipped == {"webhook receiver: EVT-010"}

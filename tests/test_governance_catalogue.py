@@ -110,6 +110,10 @@ CASES: dict[str, tuple[Edit, set[tuple[str, str]]]] = {
         lambda r, c: _requirement(r, "BOOK-001").update({"class": "payments"}),
         {("requirement-class-changed", B)},
     ),
+    "appliesTo changed": (
+        lambda r, c: _requirement(r, "BOOK-001").update(appliesTo="client"),
+        {("requirement-applies-to-changed", B)},
+    ),
     "onlyWith added": (
         lambda r, c: _requirement(r, "BOOK-001").update(onlyWith=["payments"]),
         {("requirement-only-with-added", B)},

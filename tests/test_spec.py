@@ -8,6 +8,7 @@ import pytest
 from openapi_spec_validator import validate
 
 import spec
+from spec import webhook_signatures
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -85,6 +86,7 @@ def test_requirements_catalogue_is_well_formed() -> None:
         assert r["level"] in ("MUST", "SHOULD", "MAY"), r
         assert r["text"]["sv"].strip() and r["text"]["en"].strip(), r
         assert (" MUST " in r["text"]["en"]) == (r["level"] == "MUST"), r["id"]
+        assert r.get("appliesTo", "server") in ("server", "client"), r["id"]
         presupposed = r.get("onlyWith", [])
         assert set(presupposed) <= classes - {r["class"], "core"}, r["id"]
     for op in spec.operations():
@@ -133,3 +135,23 @@ def test_every_operation_with_a_body_documents_413_and_415() -> None:
         if status not in op.responses
     ]
     assert missing == []
+
+
+def test_webhook_signatures_match_the_standard_webhooks_example() -> None:
+    """Server and harness sign and verify with one implementation, so a mistake in it would hide from
+    both: hold it to the worked example of the Standard Webhooks specification instead."""
+    secret, message_id, timestamp = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330
+    body = b'{"test": 2432232314}'
+    expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert webhook_signatures.sign(secret, message_id, timestamp, body) == expected
+    assert webhook_signatures.verifies(secret, message_id, str(timestamp), body, f"v1,bogus= {expected}")
+    assert not webhook_signatures.verifies(secret, message_id, str(timestamp), body + b" ", expected)
+    assert not webhook_signatures.verifies("whsec_not base64", message_id, str(timestamp), body, expected)
+
+
+def test_the_webhook_timestamp_tolerance_is_the_one_the_requirement_states() -> None:
+    """The harness reads the tolerance from `x-tolerance-seconds`; the requirement's text says it to people."""
+    tolerance = webhook_signatures.timestamp_tolerance()
+    stating = [r for r in spec.requirements() if "x-tolerance-seconds" in r["text"]["en"]]
+    assert stating and all(f"{tolerance} seconds" in r["text"]["en"] for r in stating)
+    assert all(f"{tolerance} sekunder" in r["text"]["sv"] for r in stating)

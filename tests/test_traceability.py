@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import spec
-from conformance import synthetic
+from conformance import client_webhooks, synthetic
 from conformance.registry import all_checks
 from reference_server.faults import FAULTS
 
@@ -11,8 +11,18 @@ from reference_server.faults import FAULTS
 def test_every_must_requirement_has_a_check() -> None:
     verified = {req for check in all_checks() for req in check.requirements}
     verified |= {s.requirement for s in synthetic.ALL}
+    verified |= set(client_webhooks.REQUIREMENTS)  # judged by certify-client
     musts = {r["id"] for r in spec.requirements() if r["level"] == "MUST"}
     assert sorted(musts - verified) == []
+
+
+def test_requirements_on_clients_are_judged_by_certify_client_and_only_there() -> None:
+    """A client app's duties are no server's: no check of `certify` verifies them, and certify-client
+    judges exactly the catalogue's requirements on webhook receivers (tests/test_client_certification.py
+    shows each broken by a receiver with that flaw)."""
+    on_clients = {r["id"] for r in spec.requirements() if r.get("appliesTo") == "client"}
+    assert set(client_webhooks.REQUIREMENTS) == on_clients
+    assert not on_clients & {req for check in all_checks() for req in check.requirements}
 
 
 def test_checks_name_known_requirements_of_their_own_class_or_core() -> None:

@@ -40,6 +40,7 @@ from reference_server.routing import Call, Handler, json_response
 from reference_server.settings import Settings
 from reference_server.storage import Storage, event_sequence, events, webhook_deliveries, webhook_subscriptions
 from reference_server.timestamps import utc_text
+from spec.webhook_signatures import sign
 
 log = logging.getLogger("reference_server.webhooks")
 
@@ -185,13 +186,6 @@ HANDLERS: dict[str, Handler] = {
     "getWebhookSubscription": get_subscription,
     "deleteWebhookSubscription": delete_subscription,
 }
-
-
-def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The Standard Webhooks signature: v1, base64(HMAC-SHA256(decoded secret, "id.timestamp.body"))."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
 
 
 def retry_delay(base: float, attempts: int) -> float:

@@ -90,6 +90,10 @@ def _requirement(rid: str, o: dict[str, Any], n: dict[str, Any], at: str) -> Ite
     if o.get("class") != n.get("class"):
         what = f"requirement {rid} moved from class {o.get('class')} to {n.get('class')}"
         yield _change("requirement-class-changed", location, join(at, "class"), what, o, n)
+    was_for, now_for = o.get("appliesTo", "server"), n.get("appliesTo", "server")
+    if was_for != now_for:
+        what = f"requirement {rid} now binds {now_for}s instead of {was_for}s"
+        yield _change("requirement-applies-to-changed", location, join(at, "appliesTo"), what, o, n)
     o_with, n_with = _names(o.get("onlyWith")), _names(n.get("onlyWith"))
     if n_with - o_with:
         what = f"requirement {rid} now applies only to servers that also implement {', '.join(sorted(n_with - o_with))}"

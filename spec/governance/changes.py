@@ -288,6 +288,7 @@ REQUIREMENT_CHANGES: dict[str, tuple[Level, Effect]] = {
     "requirement-must-text-changed": (N, "incomparable"),
     "requirement-text-changed": (I, "docs"),
     "requirement-class-changed": (B, "incomparable"),
+    "requirement-applies-to-changed": (B, "incomparable"),
     "requirement-only-with-added": (B, "relaxed"),
     "requirement-only-with-removed": (N, "tightened"),
 }
