@@ -4,7 +4,8 @@ A small threaded HTTP server on a free port of 127.0.0.1. Each check subscribes 
 (`hook_url()`), so deliveries of one check never mix with another's, and may ask the receiver to
 answer the first few deliveries of that path with 500 (`fail_first`) to see the server retry.
 Every request is recorded with its arrival time, headers and exact body bytes, since the signature
-is over those bytes.
+is over those bytes. A path may also be answered slowly (`answer_after`), which keeps a delivery in
+flight for that long: what a server does while it waits is then observable.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Receiver:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
         self._failures: dict[str, int] = {}
+        self._delays: dict[str, float] = {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +47,8 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
                     receiver._deliveries.append(Delivery(self.path, time.monotonic(), headers, body, status))
+                    delay = receiver._delays.get(self.path, 0.0)
+                time.sleep(delay)
                 self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -70,6 +74,11 @@ class Receiver:
         """Answer the first `count` deliveries to `url` with 500."""
         with self._lock:
             self._failures[url.removeprefix(self.base_url)] = count
+
+    def answer_after(self, url: str, seconds: float) -> None:
+        """Answer each delivery to `url` only `seconds` after it arrived (it is recorded on arrival)."""
+        with self._lock:
+            self._delays[url.removeprefix(self.base_url)] = seconds
 
     def _answer(self, path: str) -> int:
         with self._lock:
