@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import booking, certification, dak, governance, harness_throughput, mutation
+from benchmarks import booking, certification, dak, events, governance, harness_throughput, mutation
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
     "harness_throughput": harness_throughput.run,
     "dak": dak.run,
     "booking": booking.run,
+    "events": events.run,
     "mutation": mutation.run,
 }
 

@@ -90,7 +90,7 @@ def _personnummer(i: int) -> str:
     return "19" + body + str(luhn_digit(body))
 
 
-def _seed(root: str) -> tuple[list[str], list[str], str]:
+def seed(root: str) -> tuple[list[str], list[str], str]:
     """Units, citizen tokens and an administrator token; the clock frozen at FROZEN."""
     every_day = [
         {"day": d, "opens": "00:00", "closes": "24:00"}
@@ -142,7 +142,8 @@ def _seed(root: str) -> tuple[list[str], list[str], str]:
     return [ids[f"u{i}"] for i in range(UNITS)], tokens, admin
 
 
-def _slot(hour: int) -> tuple[str, str]:
+def slot(hour: int) -> tuple[str, str]:
+    """(start, end) of the one-hour slot `hour` hours after 06:00 UTC on DAY (later hours run into the next days)."""
     start = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=6 + hour)
     return start.isoformat().replace("+00:00", "Z"), (start + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
 
@@ -160,7 +161,7 @@ def _booking_requests(units: list[str], tokens: list[str], ledger: Ledger, rng: 
     rng.shuffle(asks)
 
     def make(i: int, unit: str, hour: int) -> Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]:
-        start, end = _slot(hour)
+        start, end = slot(hour)
         headers = {
             "Authorization": f"Bearer {tokens[i % len(tokens)]}",
             "Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128))),
@@ -212,7 +213,7 @@ def _verify(root: str, units: list[str], admin: str, ledger: Ledger) -> tuple[in
 def _measure(db: str, workers: int) -> dict[str, Any]:
     rng = random.Random(20261127)
     with background_server(db=db, workers=workers, startup_timeout=90.0) as root:
-        units, tokens, admin = _seed(root)
+        units, tokens, admin = seed(root)
         days = f"from={DAY.isoformat()}&to={(DAY + timedelta(days=6)).isoformat()}"
 
         def bare(_: int) -> Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]:
@@ -233,7 +234,8 @@ def _measure(db: str, workers: int) -> dict[str, Any]:
 
 
 @contextmanager
-def _postgres_database() -> Iterator[str | None]:
+def postgres_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for one run, dropped afterwards; None when no server answers at PG_ADMIN."""
     try:
         admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError:
@@ -268,7 +270,7 @@ def run() -> str:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows.append(_row("SQLite, 1 worker", _measure(f"sqlite:///{tmp}/bench.db", 1)))
-    with _postgres_database() as pg:
+    with postgres_database() as pg:
         rows.append(
             _row("PostgreSQL, 4 workers", _measure(pg, 4))
             if pg

@@ -4,7 +4,9 @@ A small threaded HTTP server, by default on a free port of 127.0.0.1. Each check
 URL (`hook_url()`, ending in `/hooks/<token>`), so deliveries of one check never mix with
 another's, and may ask the receiver to answer the first few deliveries of that URL with 500
 (`fail_first`) to see the server retry. Every request is recorded with its arrival time, headers
-and exact body bytes, since the signature is over those bytes.
+and exact body bytes, since the signature is over those bytes. A URL may also be answered slowly
+(`answer_after`), which keeps a delivery in flight for that long: what a server does while it waits
+is then observable.
 
 A sandbox that can only call public addresses is given URLs under a public `callback_url` that a
 tunnel or reverse proxy forwards to the address the receiver listens on. Deliveries are told apart
@@ -46,6 +48,7 @@ class Receiver:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
         self._failures: dict[str, int] = {}
+        self._delays: dict[str, float] = {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +59,8 @@ class Receiver:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
                     receiver._deliveries.append(Delivery(_token(self.path), time.monotonic(), headers, body, status))
+                    delay = receiver._delays.get(_token(self.path), 0.0)
+                time.sleep(delay)
                 self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -84,6 +89,11 @@ class Receiver:
         """Answer the first `count` deliveries to `url` with 500."""
         with self._lock:
             self._failures[_token(url)] = count
+
+    def answer_after(self, url: str, seconds: float) -> None:
+        """Answer each delivery to `url` only `seconds` after it arrived (it is recorded on arrival)."""
+        with self._lock:
+            self._delays[_token(url)] = seconds
 
     def _answer(self, path: str) -> int:
         token = _token(path)

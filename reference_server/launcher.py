@@ -16,8 +16,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import sqlalchemy as sa
@@ -141,8 +142,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+@dataclass(frozen=True)
+class ServerProcess:
+    """A server started by `server_process`: its API root and the pid of `bokbid serve`, which leads
+    a process group of its own that its uvicorn workers are in."""
+
+    root: str
+    pid: int
+
+    def crash(self) -> None:
+        """SIGKILL the whole server at once, every worker included, as a power cut would: for tests and
+        benchmarks of what survives one (nothing gets to finish a request or release a claim)."""
+        os.killpg(self.pid, signal.SIGKILL)
+
+
 @contextmanager
-def background_server(
+def background_server(db: str, **options: Any) -> Iterator[str]:
+    """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1);
+    `options` are those of `server_process`."""
+    with server_process(db, **options) as server:
+        yield server.root
+
+
+@contextmanager
+def server_process(
     db: str,
     fault: str | None = None,
     workers: int = 1,
@@ -155,8 +178,8 @@ def background_server(
     audience: str | None = None,
     startup_timeout: float = 20.0,
     import_root: Path | None = None,
-) -> Iterator[str]:
-    """Run `bokbid serve` on a free local port and yield its API root (http://127.0.0.1:PORT/v1).
+) -> Iterator[ServerProcess]:
+    """Run `bokbid serve` on a free local port and yield it; stopped on leaving, unless crashed before.
 
     `import_root` is a folder whose packages are imported before the installed ones: the mutation
     analysis of `make bench` runs the server from a changed copy of this package that way.
@@ -202,7 +225,7 @@ def background_server(
         )
         try:
             _wait_until_up(process, root, stderr, startup_timeout)
-            yield root
+            yield ServerProcess(root, process.pid)
         finally:
             _stop(process)
 

@@ -1,6 +1,7 @@
 """Webhook subscriptions and deliveries of the reference server (class events, EVT-005 … EVT-007):
 who manages them, what a delivery carries and how it is signed, the retry schedule, and that with
-several worker processes every event is delivered once, on SQLite and on PostgreSQL."""
+several worker processes every event is delivered once, on SQLite and on PostgreSQL, and that a
+server killed mid-stream delivers every committed event once it is restarted."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ import httpx
 import pytest
 from fault_scenarios_booking import Venue
 from fault_scenarios_events import _hour, _reader
-from test_server_events import _follow_during_bookings
+from test_server_events import _follow_during_bookings, _HttpVenue
 from test_server_support import TestClient, assert_problem, bearer, client_for, sqlite_url, token
 
 from conformance.webhook_receiver import Receiver, verify
-from reference_server.events.webhooks import retry_delay
-from reference_server.launcher import background_server
+from reference_server.events.webhooks import LEASE_SECONDS, retry_delay
+from reference_server.launcher import background_server, server_process
 from reference_server.storage import Storage, webhook_subscriptions
 
 HOOKS = "/v1/webhook-subscriptions"
@@ -142,6 +143,35 @@ def test_each_event_is_delivered_once_with_four_workers_on_sqlite(sqlite_url: st
 def test_each_event_is_delivered_once_with_four_workers_on_postgresql(pg_url: str) -> None:
     with background_server(db=pg_url, workers=4) as root:
         _delivered_once_with_workers(root)
+
+
+@pytest.mark.timeout(120)
+def test_every_committed_event_is_delivered_after_the_server_is_killed_mid_stream(sqlite_url: str) -> None:
+    """SIGKILL the server while deliveries are in flight (the receiver answers each after 0.3 s), restart
+    it on the same database and book on: each booking.created the feed holds arrives at least once.
+    A worker that marked what it claimed delivered before sending it would lose the rest of its batch."""
+    with Receiver() as receiver:
+        url = receiver.hook_url()
+        receiver.answer_after(url, 0.3)
+        with server_process(db=sqlite_url) as server, httpx.Client(base_url=server.root, timeout=30) as http:
+            venue = _HttpVenue(http, 10)
+            reader = venue.token("system-client", clientId="lager", scopes=["events:read"], municipalityCode="0180")
+            start = http.get("/events", headers=reader).json()["next"]
+            body = {"url": url, "eventTypes": ["booking.created"]}
+            assert http.post("/webhook-subscriptions", json=body, headers=reader).status_code == 201
+            assert [venue.book(http, i).status_code for i in range(6)] == [201] * 6
+            receiver.wait_for(url, 1, timeout=10)  # the worker is sending the others now
+            server.crash()
+        before = {d.headers["webhook-id"] for d in receiver.deliveries(url)}
+        with server_process(db=sqlite_url) as server, httpx.Client(base_url=server.root, timeout=30) as http:
+            assert [venue.book(http, i).status_code for i in range(6, 10)] == [201] * 4
+            feed = http.get("/events", params={"after": start, "limit": 100}, headers=reader).json()["items"]
+            committed = {e["id"] for e in feed if e["type"] == "booking.created"}
+            deadline = time.monotonic() + LEASE_SECONDS + 10  # a dead worker's claims wait out their lease
+            while not committed <= {d.headers["webhook-id"] for d in receiver.deliveries(url)}:
+                assert time.monotonic() < deadline, "committed events were not delivered after the restart"
+                time.sleep(0.1)
+    assert len(committed) == 10 and len(before) < 6  # the kill left deliveries to make
 
 
 def test_a_subscription_failing_for_three_days_is_disabled(tmp_path: Path) -> None:

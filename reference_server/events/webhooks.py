@@ -48,7 +48,12 @@ RETRY_BASE_SECONDS = 5.0  # before the first retry; doubled before each next one
 MAX_RETRY_DELAY_SECONDS = 3600.0
 GIVE_UP_SECONDS = 3 * 24 * 3600.0  # a delivery is retried this long; a subscription failing this long is disabled
 SEND_TIMEOUT_SECONDS = 10.0
-LEASE_SECONDS = 30.0  # longer than a send (SEND_TIMEOUT_SECONDS) and its bookkeeping
+# A claim's lease. A claimed delivery is sent only while what is left of the lease covers a send and
+# its bookkeeping (SEND_TIMEOUT_SECONDS + BOOKKEEPING_SECONDS), so a slow receiver never makes a
+# worker send a delivery whose lease another worker may already have taken; the rest of the batch
+# is released. The lease is also how long the deliveries of a worker that died stay unsent.
+LEASE_SECONDS = 15.0
+BOOKKEEPING_SECONDS = 2.0
 BATCH = 20
 IDLE_SECONDS = 0.1
 LOOPBACK_HOSTS = {"localhost"}
@@ -278,15 +283,17 @@ class DeliveryWorker:
                 queued += len(wanted)
         return queued
 
-    def _claim(self) -> list[Row[Any]]:
-        """Lease the due deliveries no other worker holds, the earliest pending one of each resource only."""
+    def _claim(self) -> tuple[list[Row[Any]], float]:
+        """Lease the due deliveries no other worker holds, the earliest pending one of each resource only;
+        with the time the lease ends."""
         d = webhook_deliveries
         now = time.time()
+        lease_end = now + LEASE_SECONDS
         due = [d.c.status == "pending", d.c.next_attempt_at <= now]
         free = sa.or_(d.c.claimed_until.is_(None), d.c.claimed_until < now)
         with self.storage.read_latest() as conn:
             if conn.execute(sa.select(d.c.id).where(*due, free).limit(1)).first() is None:
-                return []
+                return [], lease_end
         earlier = d.alias("earlier")
         first_of_resource = ~sa.exists().where(
             earlier.c.subscription_id == d.c.subscription_id,
@@ -304,18 +311,24 @@ class DeliveryWorker:
                 .with_for_update(skip_locked=True)
             ).all()
             if rows:
-                conn.execute(
-                    d.update().where(d.c.id.in_([r.id for r in rows])).values(claimed_until=now + LEASE_SECONDS)
-                )
-        return rows
+                conn.execute(d.update().where(d.c.id.in_([r.id for r in rows])).values(claimed_until=lease_end))
+        return rows, lease_end
 
     def send_due(self) -> int:
-        claimed = self._claim()
-        for delivery in claimed:
-            if self.stopping.is_set():
-                break  # the lease runs out and another worker sends it
+        claimed, lease_end = self._claim()
+        for i, delivery in enumerate(claimed):
+            if self.stopping.is_set() or time.time() + SEND_TIMEOUT_SECONDS + BOOKKEEPING_SECONDS > lease_end:
+                self._release(claimed[i:])
+                break
             self._send(delivery)
         return len(claimed)
+
+    def _release(self, deliveries: list[Row[Any]]) -> None:
+        """Hand back claimed deliveries this worker will not send (stopping, or the lease too short for
+        another send), so that any worker may claim them now rather than when the lease runs out."""
+        d = webhook_deliveries
+        with self.storage.write() as conn:
+            conn.execute(d.update().where(d.c.id.in_([r.id for r in deliveries])).values(claimed_until=None))
 
     def _send(self, delivery: Row[Any]) -> None:
         with self.storage.read() as conn:
