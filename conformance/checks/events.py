@@ -27,6 +27,8 @@ from conformance import booking_data as bd
 from conformance import grant_data as gd
 from conformance import webhook_receiver
 from conformance.booking_data import Venue, iso
+from conformance.checks.attendance import _report, _send, _simple_card
+from conformance.checks.season_allocation import YOUTH, _allocate, _apply, _decision, _season, _slot
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
 from conformance.expect import ensure, expect, forbidden, require
@@ -109,6 +111,16 @@ def _changes(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(e.get("type", ""), (e.get("resource") or {}).get("id", "")) for e in events]
 
 
+def _declared(ctx: CheckContext) -> set[str]:
+    """The classes the server implements: the changes of an undeclared one are not for the feed to show."""
+    return set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+
+
+def _not_foreign_expiry(event: dict[str, Any], ours: set[str]) -> bool:
+    """False for a hold another check left running out: moving the clock may do that, not ours to judge."""
+    return event.get("type") != "booking.expired" or (event.get("resource") or {}).get("id") in ours
+
+
 @check(
     "every-change-once",
     "Each booking change is in the feed exactly once, with a resolvable reference; refused bookings are not",
@@ -131,12 +143,7 @@ def every_change_once(ctx: CheckContext) -> None:
     ctx.test.set_clock(ends + timedelta(minutes=1), frozen=True)
     reader = _reader(ctx, venue.municipality_code)  # tokens do not outlive a moved clock
     ours = {held["id"], confirmed["id"], expiring["id"]}
-    # Moving the clock may also run out a hold another check left in this municipality: not ours to judge.
-    events = [
-        e
-        for e in _read(reader, start, requirement="EVT-001")[0]
-        if e.get("type") != "booking.expired" or (e.get("resource") or {}).get("id") in ours
-    ]
+    events = [e for e in _read(reader, start, requirement="EVT-001")[0] if _not_foreign_expiry(e, ours)]
     wanted = [
         ("booking.created", held["id"]),
         ("booking.confirmed", held["id"]),
@@ -181,7 +188,7 @@ def every_change_once(ctx: CheckContext) -> None:
 )
 def payments_and_registrations(ctx: CheckContext) -> None:
     """The changes of the optional booking-side classes the server declares (nothing to do without them)."""
-    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    declared = _declared(ctx)
     now = bd.frozen_now(ctx)
     day = bd.future_day(ctx, now)
     start, end = bd.slot(day + timedelta(days=1), "17:00", 45)
@@ -241,13 +248,48 @@ def payments_and_registrations(ctx: CheckContext) -> None:
 
 
 @check(
+    "season-changes",
+    "Publishing a season's allocation and each booking it makes are in the feed once; a refused second one is not",
+    requirements=["EVT-001"],
+)
+def season_changes(ctx: CheckContext) -> None:
+    """The season-allocation class's changes, in a quiet municipality (nothing to do without the class).
+    The allocation's bookings are booking.created too: the spec's EventType says so."""
+    if "season-allocation" not in _declared(ctx):
+        return
+    season = _season(ctx, municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES))
+    venue = season.venue
+    slot = _slot(venue.unit_id, "tuesday", "18:00", "19:30")
+    applied = _apply(ctx, venue.association(), season, YOUTH, slot)
+    application = require(applied, "SEAS-002").status(201).json()
+    ctx.test.set_clock(season.deadline + timedelta(days=1), frozen=True)
+    reader = _reader(ctx, venue.municipality_code)
+    after = _start(reader, "EVT-001")
+    require(_allocate(ctx, venue.admin(), season), "SEAS-003").status(201)
+    require(_allocate(ctx, venue.admin(), season), "SEAS-005").problem(409, "already-allocated")
+    booked = _decision(venue.association(), application).get("decision", {}).get("bookingIds", [])
+    wanted = [("season.allocated", season.id), *(("booking.created", b) for b in booked)]
+    events = [e for e in _read(reader, after, requirement="EVT-001")[0] if _not_foreign_expiry(e, set(booked))]
+    got = _changes(events)
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold the season's allocation and each booking it made once, and nothing for the refused "
+        "second allocation",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+
+
+@check(
     "grant-changes",
-    "Submitting, deciding and paying out a grant application are in the feed once each, where declared",
+    "Submitting, deciding and paying out a grant application and evaluating an attendance report are in the feed "
+    "once each, where declared",
     requirements=["EVT-001"],
 )
 def grant_changes(ctx: CheckContext) -> None:
-    """The grants class's changes, in a municipality of the check's own (nothing to do without grants)."""
-    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    """The grants and attendance classes' changes, in a municipality of the check's own (nothing to do
+    without grants, which attendance implies)."""
+    declared = _declared(ctx)
     if "grants" not in declared:
         return
     world = gd.build_world(ctx, GRANT_WORLD, organisations=("a",), roles=("chair",))
@@ -269,10 +311,15 @@ def grant_changes(ctx: CheckContext) -> None:
         ("grant-application.decided", application["id"]),
         ("grant-payout.created", payout["id"]),
     ]
+    if "attendance" in declared:
+        report = _report(world, _simple_card(ctx, 1))
+        require(_send(chair, world, {**report, "municipalityCode": "9999"}), "ATT-004").status(400)
+        evaluated = require(_send(chair, world, report), "ATT-001").status(201).json()
+        wanted.append(("attendance-report.evaluated", evaluated["id"]))
     got = _changes(_read(reader, after, requirement="EVT-001")[0])
     ensure(
         Counter(got) == Counter(wanted),
-        "the feed does not hold the application's submission, its decision and its payout once each",
+        "the feed does not hold each grant and attendance change once, and nothing for the refused report",
         expected=sorted(wanted),
         actual=sorted(got),
     )

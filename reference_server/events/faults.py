@@ -27,6 +27,18 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "nobody remembered the feed).",
     ),
     (
+        "season-allocation-not-announced",
+        ("EVT-001",),
+        "Publishing a season's allocation writes no season.allocated event; the bookings it makes are announced "
+        "by the booking code, so the feed looks busy and nobody notices the allocation itself is missing.",
+    ),
+    (
+        "attendance-report-not-announced",
+        ("EVT-001",),
+        "Receiving and evaluating an attendance report writes no event: the case-management system following the "
+        "feed never learns that a report came in.",
+    ),
+    (
         "event-carries-personal-data",
         ("EVT-003",),
         "The feed adds the customer (name and personnummer) to every booking event, so consumers need not fetch "
