@@ -2,7 +2,8 @@
 
 A small threaded HTTP server on a free port of 127.0.0.1. Each check subscribes its own path
 (`hook_url()`), so deliveries of one check never mix with another's, and may ask the receiver to
-answer the first few deliveries of that path with 500 (`fail_first`) to see the server retry.
+answer the first few deliveries of that path with 500 (`fail_first`) or to hold the first one
+unanswered past the sender's timeout (`stall_first`) to see the server retry.
 Every request is recorded with its arrival time, headers and exact body bytes, since the signature
 is over those bytes.
 """
@@ -28,6 +29,7 @@ class Delivery:
     headers: dict[str, str]  # names in lower case
     body: bytes
     answered: int
+    held: float = 0.0  # seconds the receiver kept the sender waiting before answering (stall_first)
 
 
 class Receiver:
@@ -35,19 +37,24 @@ class Receiver:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
         self._failures: dict[str, int] = {}
+        self._holds: dict[str, float] = {}
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
                 body = self.rfile.read(length)
-                status = receiver._answer(self.path)
+                status, hold = receiver._answer(self.path)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
-                    receiver._deliveries.append(Delivery(self.path, time.monotonic(), headers, body, status))
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                    receiver._deliveries.append(Delivery(self.path, time.monotonic(), headers, body, status, hold))
+                time.sleep(hold)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up on a held delivery, as it should
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the evidence is what the checks record."""
@@ -71,13 +78,24 @@ class Receiver:
         with self._lock:
             self._failures[url.removeprefix(self.base_url)] = count
 
-    def _answer(self, path: str) -> int:
+    def stall_first(self, url: str, seconds: float) -> None:
+        """Hold the first delivery to `url` for `seconds` before answering it 204. Success, however late:
+        a sender that waits longer than the standard lets it sees a delivered event, so only giving up
+        in time makes it retry. The held delivery is not one of `fail_first`'s."""
         with self._lock:
+            self._holds[url.removeprefix(self.base_url)] = seconds
+
+    def _answer(self, path: str) -> tuple[int, float]:
+        """The status to answer a delivery to `path` with, and how long to hold it before answering."""
+        with self._lock:
+            hold = self._holds.pop(path, 0.0)
+            if hold:
+                return 204, hold
             left = self._failures.get(path, 0)
             if left > 0:
                 self._failures[path] = left - 1
-                return 500
-        return 204
+                return 500, 0.0
+        return 204, 0.0
 
     def deliveries(self, url: str) -> list[Delivery]:
         path = url.removeprefix(self.base_url)

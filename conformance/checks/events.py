@@ -528,6 +528,11 @@ DELIVERY_SECONDS = 20.0  # how long a delivery may take to arrive
 QUIET_SECONDS = 3.0  # how long the harness waits to be sure nothing more arrives
 RETRY_BASE = 0.5  # the testRetryBaseSeconds the checks ask for
 RETRY_SLACK = 0.8  # a retry may come this fraction of its delay early (the harness's own timing)
+# EVT-007: a delivery "not answered within 10 seconds" is retried. The spec states it in prose only, so the
+# number is here. The receiver holds a delivery well longer, so that even a busy sender has given up on it;
+# that costs nothing, since the check waits for the retry, not for the held answer.
+NO_ANSWER_SECONDS = 10.0
+HOLD_SECONDS = NO_ANSWER_SECONDS + 5.0
 
 
 def _subscribe(reader: RecordingClient, url: str, types: list[str]) -> dict[str, Any]:
@@ -680,35 +685,55 @@ def _event_type(delivery: Delivery) -> str:
     return str(event.get("type", "")) if isinstance(event, dict) else ""
 
 
+def _accepted(delivery: Delivery) -> bool:
+    """Answered 2xx in time: a held delivery's late 204 reaches a sender that (rightly) stopped waiting."""
+    return delivery.answered < 300 and delivery.held < NO_ANSWER_SECONDS
+
+
+def _attempts(deliveries: list[Delivery]) -> list[str]:
+    """The deliveries as evidence: type and answer, or how long the receiver held it."""
+    return [f"{_event_type(d)} {f'held {d.held:.0f} s' if d.held else d.answered}" for d in deliveries]
+
+
 @check(
     "webhook-retries",
-    "A delivery answered 500 is retried with its id and backoff; the resource's next event waits for it",
+    f"A delivery not answered in {NO_ANSWER_SECONDS:.0f} s or answered 500 is retried with its id and backoff; "
+    "the resource's next event waits for it",
     requirements=["EVT-007"],
 )
 def webhook_retries(ctx: CheckContext) -> None:
+    """The receiver holds the first attempt past the timeout (one check pays that wait) and answers the
+    second 500, so the one delivery shows both kinds of failure retried, and the backoff after the 500."""
     venue, now, reader, _ = _setup(ctx)
     receiver = webhook_receiver.shared()
     url = receiver.hook_url()
-    receiver.fail_first(url, 2)
+    receiver.stall_first(url, HOLD_SECONDS)
+    receiver.fail_first(url, 1)
     subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"])
     day = bd.future_day(ctx, now)
     booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "11:00", 60), "private-person"))
     require(venue.citizen().post(f"/bookings/{booking['id']}/confirm"), "BOOK-002").status(200)
-    deadline = time.monotonic() + DELIVERY_SECONDS
+    deadline = time.monotonic() + NO_ANSWER_SECONDS + DELIVERY_SECONDS
     ours: list[Delivery] = []
     while time.monotonic() < deadline:
         ours = _ours(receiver.deliveries(url), booking["id"])
-        if any(_event_type(d) == "booking.confirmed" and d.answered < 300 for d in ours):
+        if any(_event_type(d) == "booking.confirmed" and _accepted(d) for d in ours):
             break
         time.sleep(0.05)
     require(reader.delete(f"/webhook-subscriptions/{subscription.get('id')}"), "EVT-005").status(204)
     created = [d for d in ours if _event_type(d) == "booking.created"]
-    success = next((i for i, d in enumerate(created) if d.answered < 300), None)
+    ensure(
+        len(created) >= 2,
+        f"a delivery not answered within {NO_ANSWER_SECONDS:.0f} s was not retried",
+        expected=f"booking.created tried again after the receiver held it {HOLD_SECONDS:.0f} s",
+        actual=_attempts(ours),
+    )
+    success = next((i for i, d in enumerate(created) if _accepted(d)), None)
     ensure(
         success is not None,
         "a delivery answered with 500 was not retried until it succeeded",
-        expected="booking.created answered 500, 500, then delivered",
-        actual=f"{len(created)} attempts in {DELIVERY_SECONDS:.0f} s, none answered 2xx",
+        expected=f"booking.created held {HOLD_SECONDS:.0f} s, answered 500, then delivered",
+        actual=_attempts(ours),
     )
     assert success is not None
     early = [d for d in ours if _event_type(d) == "booking.confirmed" and d.received_at < created[success].received_at]
@@ -716,22 +741,22 @@ def webhook_retries(ctx: CheckContext) -> None:
         not early,
         "booking.confirmed was delivered while booking.created of the same booking still waited for its retry",
         expected="booking.confirmed after booking.created was delivered",
-        actual=[f"{_event_type(d)} {d.answered}" for d in ours],
+        actual=_attempts(ours),
     )
     attempts = created[: success + 1]
     ensure(
         len(attempts) >= 3,
-        "the first two attempts were answered 500, yet the delivery did not take three",
+        "the first attempt was held past the timeout and the second answered 500, yet the delivery did not take three",
         expected=3,
-        actual=[f"{_event_type(d)} {d.answered}" for d in ours],
+        actual=_attempts(ours),
     )
     ids = {a.headers.get("webhook-id") for a in attempts}
     ensure(len(ids) == 1, "the retries carry another webhook-id than the first attempt", expected=1, actual=ids)
-    first_gap = attempts[1].received_at - attempts[0].received_at
-    second_gap = attempts[2].received_at - attempts[1].received_at
+    # The first retry's wait is hidden in the sender's timeout; the second retry's is 2 × the base.
+    gap = attempts[2].received_at - attempts[1].received_at
     ensure(
-        first_gap >= RETRY_BASE * RETRY_SLACK and second_gap >= 2 * RETRY_BASE * RETRY_SLACK,
+        gap >= 2 * RETRY_BASE * RETRY_SLACK,
         f"the retries do not back off exponentially from testRetryBaseSeconds {RETRY_BASE}",
-        expected=f"waits of at least {RETRY_BASE} s, then {2 * RETRY_BASE} s",
-        actual=f"{first_gap:.2f} s, then {second_gap:.2f} s",
+        expected=f"a wait of at least {2 * RETRY_BASE} s before the second retry",
+        actual=f"{gap:.2f} s",
     )

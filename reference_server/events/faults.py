@@ -79,6 +79,12 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "A delivery the receiver answers with 500 is marked failed and never tried again.",
     ),
     (
+        "webhook-timeout-not-retried",
+        ("EVT-007",),
+        "A delivery the receiver does not answer within the 10 s timeout is counted as delivered (no error status "
+        "came back), so it is never tried again.",
+    ),
+    (
         "webhook-retry-storm",
         ("EVT-007",),
         "A failed delivery is retried at once, again and again, without backoff: a receiver in trouble is hammered.",
