@@ -3,10 +3,10 @@
 A small threaded HTTP server, by default on a free port of 127.0.0.1. Each check subscribes its own
 URL (`hook_url()`, ending in `/hooks/<token>`), so deliveries of one check never mix with
 another's, and may ask the receiver to answer the first few deliveries of that URL with 500
-(`fail_first`) to see the server retry. Every request is recorded with its arrival time, headers
-and exact body bytes, since the signature is over those bytes. A URL may also be answered slowly
-(`answer_after`), which keeps a delivery in flight for that long: what a server does while it waits
-is then observable.
+(`fail_first`) to see the server retry, or to hold deliveries before answering them 204
+(`answer_after`): held past the sender's timeout, a delivery must be retried; held briefly, it keeps
+deliveries in flight, so what a server does meanwhile is observable. Every request is recorded with
+its arrival time, headers and exact body bytes, since the signature is over those bytes.
 
 A sandbox that can only call public addresses is given URLs under a public `callback_url` that a
 tunnel or reverse proxy forwards to the address the receiver listens on. Deliveries are told apart
@@ -33,6 +33,7 @@ class Delivery:
     headers: dict[str, str]  # names in lower case
     body: bytes
     answered: int
+    held: float = 0.0  # seconds the receiver kept the sender waiting before answering (answer_after)
 
 
 def _token(url_or_path: str) -> str:
@@ -48,22 +49,25 @@ class Receiver:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
         self._failures: dict[str, int] = {}
-        self._delays: dict[str, float] = {}
+        self._holds: dict[str, tuple[float, int | None]] = {}  # token -> (seconds, how many more; None: all)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
                 body = self.rfile.read(length)
-                status = receiver._answer(self.path)
+                status, hold = receiver._answer(self.path)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
-                    receiver._deliveries.append(Delivery(_token(self.path), time.monotonic(), headers, body, status))
-                    delay = receiver._delays.get(_token(self.path), 0.0)
-                time.sleep(delay)
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
+                    delivery = Delivery(_token(self.path), time.monotonic(), headers, body, status, hold)
+                    receiver._deliveries.append(delivery)
+                time.sleep(hold)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up on a held delivery, as it should
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: the evidence is what the checks record."""
@@ -90,19 +94,28 @@ class Receiver:
         with self._lock:
             self._failures[_token(url)] = count
 
-    def answer_after(self, url: str, seconds: float) -> None:
-        """Answer each delivery to `url` only `seconds` after it arrived (it is recorded on arrival)."""
+    def answer_after(self, url: str, seconds: float, first: int | None = None) -> None:
+        """Hold the first `first` deliveries to `url` (None: every one) for `seconds`, then answer 204.
+        Success, however late: a sender that waits longer than the standard lets it sees a delivered
+        event, so only giving up in time makes it retry. A held delivery is not one of `fail_first`'s.
+        Each is recorded on arrival."""
         with self._lock:
-            self._delays[_token(url)] = seconds
+            self._holds[_token(url)] = (seconds, first)
 
-    def _answer(self, path: str) -> int:
+    def _answer(self, path: str) -> tuple[int, float]:
+        """The status to answer a delivery to `path` with, and how long to hold it before answering."""
         token = _token(path)
         with self._lock:
-            left = self._failures.get(token, 0)
-            if left > 0:
-                self._failures[token] = left - 1
-                return 500
-        return 204
+            seconds, left = self._holds.get(token, (0.0, 0))
+            if seconds and (left is None or left > 0):
+                if left is not None:
+                    self._holds[token] = (seconds, left - 1)
+                return 204, seconds
+            failures = self._failures.get(token, 0)
+            if failures > 0:
+                self._failures[token] = failures - 1
+                return 500, 0.0
+        return 204, 0.0
 
     def deliveries(self, url: str) -> list[Delivery]:
         token = _token(url)

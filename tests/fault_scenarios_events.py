@@ -8,11 +8,12 @@ import time
 from typing import Any
 
 import grant_support as gs
-from fault_scenarios_booking import DAY, PRICED, Venue, _paid
-from fault_scenarios_grants import _decide
+from fault_scenarios_booking import DAY, PRICED, Venue, _allocate, _apply_for, _paid, _season
+from fault_scenarios_grants import _decide, _stored_report
 from test_server_support import TestClient, bearer, token
 
 __all__ = [
+    "attendance_report_not_announced",
     "event_carries_personal_data",
     "event_cursor_skips_under_concurrency",
     "event_duplicated_in_feed",
@@ -21,6 +22,7 @@ __all__ = [
     "event_published_before_commit",
     "grant_decision_not_announced",
     "refund_not_announced",
+    "season_allocation_not_announced",
 ]
 
 
@@ -115,3 +117,20 @@ def grant_decision_not_announced(client: TestClient) -> None:
     read = client.get(f"/v1/grant-applications/{application['id']}", headers=gs.officer(client)).json()
     types = [e["type"] for e in _feed(client, _reader(client))["items"]]
     assert read["status"] == "decided" and types == ["grant-application.submitted"]
+
+
+def season_allocation_not_announced(client: TestClient) -> None:
+    """The allocation's bookings are announced, the allocation itself is not."""
+    venue, season_id, rep = _season(client)
+    application = _apply_for(venue, season_id, rep, "association-youth", "a").json()
+    _allocate(venue, season_id)
+    decided = client.get(f"/v1/season-applications/{application['id']}", headers=rep).json()
+    booked = decided["decision"]["bookingIds"]
+    types = [e["type"] for e in _feed(client, _reader(client))["items"]]
+    assert booked and types == ["booking.created"] * len(booked)
+
+
+def attendance_report_not_announced(client: TestClient) -> None:
+    _, chair, report_id = _stored_report(client)
+    assert client.get(f"/v1/attendance-reports/{report_id}", headers=chair).status_code == 200
+    assert _feed(client, _reader(client))["items"] == []

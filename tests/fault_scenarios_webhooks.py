@@ -15,6 +15,7 @@ from fault_scenarios_events import _hour, _reader
 from test_server_support import TestClient
 
 from conformance.webhook_receiver import Receiver, verify
+from reference_server.events.webhooks import SEND_TIMEOUT_SECONDS
 
 __all__ = [
     "webhook_delivered_after_delete",
@@ -22,6 +23,7 @@ __all__ = [
     "webhook_order_ignored",
     "webhook_retry_storm",
     "webhook_signature_over_body_only",
+    "webhook_timeout_not_retried",
     "webhook_unsigned",
 ]
 
@@ -61,6 +63,16 @@ def webhook_not_retried(client: TestClient) -> None:
         _subscribe(client, url, retry_base=0.1)
         assert _hour(Venue(client), 8).status_code == 201
         assert len(receiver.wait_for(url, 2, timeout=3)) == 1
+
+
+def webhook_timeout_not_retried(client: TestClient) -> None:
+    """The receiver holds the first delivery past the server's send timeout: it is not sent again."""
+    with Receiver() as receiver:
+        url = receiver.hook_url()
+        receiver.answer_after(url, SEND_TIMEOUT_SECONDS + 3, first=1)
+        _subscribe(client, url, retry_base=0.1)
+        assert _hour(Venue(client), 8).status_code == 201
+        assert len(receiver.wait_for(url, 2, timeout=SEND_TIMEOUT_SECONDS + 1.5)) == 1
 
 
 def webhook_retry_storm(client: TestClient) -> None:

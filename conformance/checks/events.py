@@ -27,6 +27,8 @@ from conformance import booking_data as bd
 from conformance import grant_data as gd
 from conformance import webhook_receiver
 from conformance.booking_data import Venue, iso
+from conformance.checks.attendance import _report, _send, _simple_card
+from conformance.checks.season_allocation import YOUTH, _allocate, _apply, _decision, _season, _slot
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
 from conformance.expect import ensure, expect, forbidden, require
@@ -110,6 +112,16 @@ def _changes(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(e.get("type", ""), (e.get("resource") or {}).get("id", "")) for e in events]
 
 
+def _declared(ctx: CheckContext) -> set[str]:
+    """The classes the server implements: the changes of an undeclared one are not for the feed to show."""
+    return set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+
+
+def _not_foreign_expiry(event: dict[str, Any], ours: set[str]) -> bool:
+    """False for a hold another check left running out: moving the clock may do that, not ours to judge."""
+    return event.get("type") != "booking.expired" or (event.get("resource") or {}).get("id") in ours
+
+
 @check(
     "every-change-once",
     "Each booking change is in the feed exactly once, with a resolvable reference; refused bookings are not",
@@ -132,12 +144,7 @@ def every_change_once(ctx: CheckContext) -> None:
     ctx.test.set_clock(ends + timedelta(minutes=1), frozen=True)
     reader = _reader(ctx, venue.municipality_code)  # tokens do not outlive a moved clock
     ours = {held["id"], confirmed["id"], expiring["id"]}
-    # Moving the clock may also run out a hold another check left in this municipality: not ours to judge.
-    events = [
-        e
-        for e in _read(reader, start, requirement="EVT-001")[0]
-        if e.get("type") != "booking.expired" or (e.get("resource") or {}).get("id") in ours
-    ]
+    events = [e for e in _read(reader, start, requirement="EVT-001")[0] if _not_foreign_expiry(e, ours)]
     wanted = [
         ("booking.created", held["id"]),
         ("booking.confirmed", held["id"]),
@@ -182,7 +189,7 @@ def every_change_once(ctx: CheckContext) -> None:
 )
 def payments_and_registrations(ctx: CheckContext) -> None:
     """The changes of the optional booking-side classes the server declares (nothing to do without them)."""
-    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    declared = _declared(ctx)
     now = bd.frozen_now(ctx)
     day = bd.future_day(ctx, now)
     start, end = bd.slot(day + timedelta(days=1), "17:00", 45)
@@ -242,13 +249,48 @@ def payments_and_registrations(ctx: CheckContext) -> None:
 
 
 @check(
+    "season-changes",
+    "Publishing a season's allocation and each booking it makes are in the feed once; a refused second one is not",
+    requirements=["EVT-001"],
+)
+def season_changes(ctx: CheckContext) -> None:
+    """The season-allocation class's changes, in a quiet municipality (nothing to do without the class).
+    The allocation's bookings are booking.created too: the spec's EventType says so."""
+    if "season-allocation" not in _declared(ctx):
+        return
+    season = _season(ctx, municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES))
+    venue = season.venue
+    slot = _slot(venue.unit_id, "tuesday", "18:00", "19:30")
+    applied = _apply(ctx, venue.association(), season, YOUTH, slot)
+    application = require(applied, "SEAS-002").status(201).json()
+    ctx.test.set_clock(season.deadline + timedelta(days=1), frozen=True)
+    reader = _reader(ctx, venue.municipality_code)
+    after = _start(reader, "EVT-001")
+    require(_allocate(ctx, venue.admin(), season), "SEAS-003").status(201)
+    require(_allocate(ctx, venue.admin(), season), "SEAS-005").problem(409, "already-allocated")
+    booked = _decision(venue.association(), application).get("decision", {}).get("bookingIds", [])
+    wanted = [("season.allocated", season.id), *(("booking.created", b) for b in booked)]
+    events = [e for e in _read(reader, after, requirement="EVT-001")[0] if _not_foreign_expiry(e, set(booked))]
+    got = _changes(events)
+    ensure(
+        Counter(got) == Counter(wanted),
+        "the feed does not hold the season's allocation and each booking it made once, and nothing for the refused "
+        "second allocation",
+        expected=sorted(wanted),
+        actual=sorted(got),
+    )
+
+
+@check(
     "grant-changes",
-    "Submitting, deciding and paying out a grant application are in the feed once each, where declared",
+    "Submitting, deciding and paying out a grant application and evaluating an attendance report are in the feed "
+    "once each, where declared",
     requirements=["EVT-001"],
 )
 def grant_changes(ctx: CheckContext) -> None:
-    """The grants class's changes, in a municipality of the check's own (nothing to do without grants)."""
-    declared = set(require(ctx.anonymous.get("/conformance"), "CORE-002").status(200).json().get("conformsTo", []))
+    """The grants and attendance classes' changes, in a municipality of the check's own (nothing to do
+    without grants, which attendance implies)."""
+    declared = _declared(ctx)
     if "grants" not in declared:
         return
     world = gd.build_world(ctx, GRANT_WORLD, organisations=("a",), roles=("chair",))
@@ -270,10 +312,15 @@ def grant_changes(ctx: CheckContext) -> None:
         ("grant-application.decided", application["id"]),
         ("grant-payout.created", payout["id"]),
     ]
+    if "attendance" in declared:
+        report = _report(world, _simple_card(ctx, 1))
+        require(_send(chair, world, {**report, "municipalityCode": "9999"}), "ATT-004").status(400)
+        evaluated = require(_send(chair, world, report), "ATT-001").status(201).json()
+        wanted.append(("attendance-report.evaluated", evaluated["id"]))
     got = _changes(_read(reader, after, requirement="EVT-001")[0])
     ensure(
         Counter(got) == Counter(wanted),
-        "the feed does not hold the application's submission, its decision and its payout once each",
+        "the feed does not hold each grant and attendance change once, and nothing for the refused report",
         expected=sorted(wanted),
         actual=sorted(got),
     )
@@ -482,6 +529,11 @@ DELIVERY_SECONDS = 20.0  # how long a delivery may take to arrive
 QUIET_SECONDS = 3.0  # how long the harness waits to be sure nothing more arrives
 RETRY_BASE = 0.5  # the testRetryBaseSeconds the checks ask for
 RETRY_SLACK = 0.8  # a retry may come this fraction of its delay early (the harness's own timing)
+# EVT-007: a delivery "not answered within 10 seconds" is retried. The spec states it in prose only, so the
+# number is here. The receiver holds a delivery well longer, so that even a busy sender has given up on it;
+# that costs nothing, since the check waits for the retry, not for the held answer.
+NO_ANSWER_SECONDS = 10.0
+HOLD_SECONDS = NO_ANSWER_SECONDS + 5.0
 
 
 def _subscribe(reader: RecordingClient, url: str, types: list[str]) -> dict[str, Any]:
@@ -635,35 +687,55 @@ def _event_type(delivery: Delivery) -> str:
     return str(event.get("type", "")) if isinstance(event, dict) else ""
 
 
+def _accepted(delivery: Delivery) -> bool:
+    """Answered 2xx in time: a held delivery's late 204 reaches a sender that (rightly) stopped waiting."""
+    return delivery.answered < 300 and delivery.held < NO_ANSWER_SECONDS
+
+
+def _attempts(deliveries: list[Delivery]) -> list[str]:
+    """The deliveries as evidence: type and answer, or how long the receiver held it."""
+    return [f"{_event_type(d)} {f'held {d.held:.0f} s' if d.held else d.answered}" for d in deliveries]
+
+
 @check(
     "webhook-retries",
-    "A delivery answered 500 is retried with its id and backoff; the resource's next event waits for it",
+    f"A delivery not answered in {NO_ANSWER_SECONDS:.0f} s or answered 500 is retried with its id and backoff; "
+    "the resource's next event waits for it",
     requirements=["EVT-007"],
 )
 def webhook_retries(ctx: CheckContext) -> None:
+    """The receiver holds the first attempt past the timeout (one check pays that wait) and answers the
+    second 500, so the one delivery shows both kinds of failure retried, and the backoff after the 500."""
     venue, now, reader, _ = _setup(ctx)
     receiver = ctx.webhook_receiver()
     url = receiver.hook_url()
-    receiver.fail_first(url, 2)
+    receiver.answer_after(url, HOLD_SECONDS, first=1)
+    receiver.fail_first(url, 1)
     subscription = _subscribe(reader, url, ["booking.created", "booking.confirmed"])
     day = bd.future_day(ctx, now)
     booking = _booked(venue.book(venue.citizen(), *bd.slot(day, "11:00", 60), "private-person"))
     require(venue.citizen().post(f"/bookings/{booking['id']}/confirm"), "BOOK-002").status(200)
-    deadline = time.monotonic() + DELIVERY_SECONDS
+    deadline = time.monotonic() + NO_ANSWER_SECONDS + DELIVERY_SECONDS
     ours: list[Delivery] = []
     while time.monotonic() < deadline:
         ours = _ours(receiver.deliveries(url), booking["id"])
-        if any(_event_type(d) == "booking.confirmed" and d.answered < 300 for d in ours):
+        if any(_event_type(d) == "booking.confirmed" and _accepted(d) for d in ours):
             break
         time.sleep(0.05)
     require(reader.delete(f"/webhook-subscriptions/{subscription.get('id')}"), "EVT-005").status(204)
     created = [d for d in ours if _event_type(d) == "booking.created"]
-    success = next((i for i, d in enumerate(created) if d.answered < 300), None)
+    ensure(
+        len(created) >= 2,
+        f"a delivery not answered within {NO_ANSWER_SECONDS:.0f} s was not retried",
+        expected=f"booking.created tried again after the receiver held it {HOLD_SECONDS:.0f} s",
+        actual=_attempts(ours),
+    )
+    success = next((i for i, d in enumerate(created) if _accepted(d)), None)
     ensure(
         success is not None,
         "a delivery answered with 500 was not retried until it succeeded",
-        expected="booking.created answered 500, 500, then delivered",
-        actual=f"{len(created)} attempts in {DELIVERY_SECONDS:.0f} s, none answered 2xx",
+        expected=f"booking.created held {HOLD_SECONDS:.0f} s, answered 500, then delivered",
+        actual=_attempts(ours),
     )
     assert success is not None
     early = [d for d in ours if _event_type(d) == "booking.confirmed" and d.received_at < created[success].received_at]
@@ -671,22 +743,22 @@ def webhook_retries(ctx: CheckContext) -> None:
         not early,
         "booking.confirmed was delivered while booking.created of the same booking still waited for its retry",
         expected="booking.confirmed after booking.created was delivered",
-        actual=[f"{_event_type(d)} {d.answered}" for d in ours],
+        actual=_attempts(ours),
     )
     attempts = created[: success + 1]
     ensure(
         len(attempts) >= 3,
-        "the first two attempts were answered 500, yet the delivery did not take three",
+        "the first attempt was held past the timeout and the second answered 500, yet the delivery did not take three",
         expected=3,
-        actual=[f"{_event_type(d)} {d.answered}" for d in ours],
+        actual=_attempts(ours),
     )
     ids = {a.headers.get("webhook-id") for a in attempts}
     ensure(len(ids) == 1, "the retries carry another webhook-id than the first attempt", expected=1, actual=ids)
-    first_gap = attempts[1].received_at - attempts[0].received_at
-    second_gap = attempts[2].received_at - attempts[1].received_at
+    # The first retry's wait is hidden in the sender's timeout; the second retry's is 2 × the base.
+    gap = attempts[2].received_at - attempts[1].received_at
     ensure(
-        first_gap >= RETRY_BASE * RETRY_SLACK and second_gap >= 2 * RETRY_BASE * RETRY_SLACK,
+        gap >= 2 * RETRY_BASE * RETRY_SLACK,
         f"the retries do not back off exponentially from testRetryBaseSeconds {RETRY_BASE}",
-        expected=f"waits of at least {RETRY_BASE} s, then {2 * RETRY_BASE} s",
-        actual=f"{first_gap:.2f} s, then {second_gap:.2f} s",
+        expected=f"a wait of at least {2 * RETRY_BASE} s before the second retry",
+        actual=f"{gap:.2f} s",
     )

@@ -45,7 +45,7 @@ class Season:
         return found
 
 
-def _season(ctx: CheckContext, *, blocked_thursday: bool = False) -> Season:
+def _season(ctx: CheckContext, *, blocked_thursday: bool = False, municipality_code: str = "0180") -> Season:
     """An autumn season of 2027 that spans the change back to standard time on 31 October."""
     start = date(2027, 9, 27) - timedelta(days=7 * ctx.random.randint(0, 3))
     end = date(2027, 11, 14)
@@ -57,11 +57,12 @@ def _season(ctx: CheckContext, *, blocked_thursday: bool = False) -> Season:
     venue = bd.build_venue(
         ctx,
         terms=prices,
+        municipality_code=municipality_code,
         blocked=[{"start": iso(block[0]), "end": iso(block[1]), "reason": "Skolavslutning"}]
         if blocked_thursday
         else [],
     )
-    rival = bd.build_venue(ctx, terms=prices)
+    rival = bd.build_venue(ctx, terms=prices, municipality_code=municipality_code)
     deadline = datetime(2027, 8, 31, 21, 59, 59, tzinfo=UTC)
     label = f"s{ctx.random.getrandbits(32):08x}"
     ids = ctx.test.fixtures(

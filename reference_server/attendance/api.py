@@ -198,7 +198,10 @@ def create_attendance_report(call: Call) -> Response:
                 updated_at=now,
             )
         )
-        outbox.record(conn, call.settings, "attendance-report.evaluated", report_id, programme.municipality_code, now)
+        if not call.settings.fault_active("attendance-report-not-announced"):
+            outbox.record(
+                conn, call.settings, "attendance-report.evaluated", report_id, programme.municipality_code, now
+            )
         row = _load(conn, report_id)
     return json_response(_report_json(row, call), 201)
 

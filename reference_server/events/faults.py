@@ -27,6 +27,18 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "nobody remembered the feed).",
     ),
     (
+        "season-allocation-not-announced",
+        ("EVT-001",),
+        "Publishing a season's allocation writes no season.allocated event; the bookings it makes are announced "
+        "by the booking code, so the feed looks busy and nobody notices the allocation itself is missing.",
+    ),
+    (
+        "attendance-report-not-announced",
+        ("EVT-001",),
+        "Receiving and evaluating an attendance report writes no event: the case-management system following the "
+        "feed never learns that a report came in.",
+    ),
+    (
         "event-carries-personal-data",
         ("EVT-003",),
         "The feed adds the customer (name and personnummer) to every booking event, so consumers need not fetch "
@@ -65,6 +77,12 @@ FAULTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "webhook-not-retried",
         ("EVT-007",),
         "A delivery the receiver answers with 500 is marked failed and never tried again.",
+    ),
+    (
+        "webhook-timeout-not-retried",
+        ("EVT-007",),
+        "A delivery the receiver does not answer within the 10 s timeout is counted as delivered (no error status "
+        "came back), so it is never tried again.",
     ),
     (
         "webhook-retry-storm",

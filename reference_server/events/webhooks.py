@@ -346,6 +346,9 @@ class DeliveryWorker:
         try:
             answer = self.http.post(sub.url, content=body, headers=headers)
             ok = 200 <= answer.status_code < 300
+        except httpx.TimeoutException:
+            # No answer within SEND_TIMEOUT_SECONDS is a failure to retry (EVT-007), not a silent success.
+            ok = self.settings.fault_active("webhook-timeout-not-retried")
         except httpx.HTTPError:
             ok = False
         self._record(delivery, sub, ok)

@@ -344,7 +344,8 @@ def allocate_season(call: Call) -> Response:
                 result["reason"] = decision["reason"]
             results.append(result)
         conn.execute(seasons.update().where(seasons.c.id == season.id).values(allocated_at=now, updated_at=now))
-        outbox.record(conn, settings, "season.allocated", season.id, season.municipality_code, now)
+        if not settings.fault_active("season-allocation-not-announced"):
+            outbox.record(conn, settings, "season.allocated", season.id, season.municipality_code, now)
         return {"seasonId": season.id, "allocatedAt": utc_text(now), "results": results}
 
     return create_once(call, create, now)
