@@ -529,11 +529,12 @@ DELIVERY_SECONDS = 20.0  # how long a delivery may take to arrive
 QUIET_SECONDS = 3.0  # how long the harness waits to be sure nothing more arrives
 RETRY_BASE = 0.5  # the testRetryBaseSeconds the checks ask for
 RETRY_SLACK = 0.8  # a retry may come this fraction of its delay early (the harness's own timing)
-# EVT-007: a delivery "not answered within 10 seconds" is retried. The spec states it in prose only, so the
-# number is here. The receiver holds a delivery well longer, so that even a busy sender has given up on it;
-# that costs nothing, since the check waits for the retry, not for the held answer.
-NO_ANSWER_SECONDS = 10.0
-HOLD_SECONDS = NO_ANSWER_SECONDS + 5.0
+# EVT-007: a delivery not answered in time is retried; in a sandbox the time is twice testRetryBaseSeconds.
+# The spec states it in prose only, so the rule is here. The receiver holds a delivery well longer, so that
+# even a busy sender has given up on it; that costs little, since the check waits for the retry, not for
+# the held answer.
+NO_ANSWER_SECONDS = 2 * RETRY_BASE
+HOLD_SECONDS = NO_ANSWER_SECONDS + 3.0
 
 
 def _subscribe(reader: RecordingClient, url: str, types: list[str]) -> dict[str, Any]:
@@ -699,7 +700,7 @@ def _attempts(deliveries: list[Delivery]) -> list[str]:
 
 @check(
     "webhook-retries",
-    f"A delivery not answered in {NO_ANSWER_SECONDS:.0f} s or answered 500 is retried with its id and backoff; "
+    f"A delivery not answered in {NO_ANSWER_SECONDS:g} s or answered 500 is retried with its id and backoff; "
     "the resource's next event waits for it",
     requirements=["EVT-007"],
 )
@@ -726,7 +727,7 @@ def webhook_retries(ctx: CheckContext) -> None:
     created = [d for d in ours if _event_type(d) == "booking.created"]
     ensure(
         len(created) >= 2,
-        f"a delivery not answered within {NO_ANSWER_SECONDS:.0f} s was not retried",
+        f"a delivery not answered within {NO_ANSWER_SECONDS:g} s (twice testRetryBaseSeconds) was not retried",
         expected=f"booking.created tried again after the receiver held it {HOLD_SECONDS:.0f} s",
         actual=_attempts(ours),
     )

@@ -47,7 +47,7 @@ log = logging.getLogger("reference_server.webhooks")
 RETRY_BASE_SECONDS = 5.0  # before the first retry; doubled before each next one (EVT-007)
 MAX_RETRY_DELAY_SECONDS = 3600.0
 GIVE_UP_SECONDS = 3 * 24 * 3600.0  # a delivery is retried this long; a subscription failing this long is disabled
-SEND_TIMEOUT_SECONDS = 10.0
+SEND_TIMEOUT_SECONDS = 10.0  # twice the retry base; in a sandbox, twice testRetryBaseSeconds (EVT-007)
 # A claim's lease. A claimed delivery is sent only while what is left of the lease covers a send and
 # its bookkeeping (SEND_TIMEOUT_SECONDS + BOOKKEEPING_SECONDS), so a slow receiver never makes a
 # worker send a delivery whose lease another worker may already have taken; the rest of the batch
@@ -344,10 +344,11 @@ class DeliveryWorker:
         if not self.settings.fault_active("webhook-unsigned"):
             headers["webhook-signature"] = self._signature(sub.secret, event.id, timestamp, body)
         try:
-            answer = self.http.post(sub.url, content=body, headers=headers)
+            timeout = SEND_TIMEOUT_SECONDS * sub.retry_base_seconds / RETRY_BASE_SECONDS
+            answer = self.http.post(sub.url, content=body, headers=headers, timeout=timeout)
             ok = 200 <= answer.status_code < 300
         except httpx.TimeoutException:
-            # No answer within SEND_TIMEOUT_SECONDS is a failure to retry (EVT-007), not a silent success.
+            # No answer in time is a failure to retry (EVT-007), not a silent success.
             ok = self.settings.fault_active("webhook-timeout-not-retried")
         except httpx.HTTPError:
             ok = False
