@@ -240,6 +240,13 @@ def test_changelog_of_the_releases_names_both_versions_and_the_requirement() -> 
     assert "## Added" in text and text.index("## Added") < text.index("## Requirements catalogue")
 
 
+def test_changelog_tells_client_apps_what_a_requirement_on_them_asks() -> None:
+    result = CliRunner().invoke(app, ["spec", "changelog", str(RELEASES / "1.3.0"), str(RELEASES / "1.4.0")])
+    entries = {line.split("**")[1]: line for line in result.stdout.splitlines() if line.startswith("- **requirement")}
+    assert "Client apps it applies to: meet it" in entries["requirement EVT-008"]  # appliesTo: client
+    assert "Servers it applies to: meet it" in entries["requirement EVT-006"]  # a server's duty
+
+
 def _copy(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target

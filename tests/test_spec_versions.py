@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_server_support import client_for, create, facility
+from test_server_support import BROWSER_ORIGIN, client_for, create, facility
 from typer.testing import CliRunner
 
 import spec
@@ -39,7 +39,11 @@ NO_FUZZ_POLICY = Policy(require_profile=False, min_fuzz_examples=0)
 
 
 def _certify(
-    url: str, report_dir: Path, spec_version: str | None, checks: list[Check] | None = None
+    url: str,
+    report_dir: Path,
+    spec_version: str | None,
+    checks: list[Check] | None = None,
+    cors_origin: str | None = None,
 ) -> tuple[int, dict[str, Any], str]:
     """A run of `checks` (default: all) against `spec_version`: exit code, report.json and stderr."""
     err = io.StringIO()
@@ -55,6 +59,7 @@ def _certify(
         err=err,
         budget=Budget(0, 0),
         spec_version=spec_version,
+        cors_origin=cors_origin,
     )
     return code, json.loads((report_dir / "report.json").read_text(encoding="utf-8")), err.getvalue()
 
@@ -262,8 +267,8 @@ def test_a_run_against_the_working_draft_says_so_and_gets_no_certificate(sqlite_
     stated = spec.find_release(spec.version())
     assert stated is not None
     core = [c for c in all_checks() if c.cls == "core"]
-    with background_server(db=sqlite_url) as url:
-        code, report, err = _certify(url, tmp_path, None, core)
+    with background_server(db=sqlite_url, cors_origins=(BROWSER_ORIGIN,)) as url:
+        code, report, err = _certify(url, tmp_path, None, core, cors_origin=BROWSER_ORIGIN)
     assert code == 0 and report["specDraft"] is stated.draft
     generate_keys(tmp_path / "bob.pem", tmp_path / "bob.pub.pem")
     key = load_private_key(tmp_path / "bob.pem")

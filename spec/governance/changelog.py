@@ -26,6 +26,16 @@ DATA_ACTIONS = {
     "incomparable": "Servers: meet the new definition to be certified. Clients: rely on what it now says.",
     "docs": "No action.",
 }
+# The same for a requirement on client apps (`appliesTo: client`): the apps act, servers need not.
+_CLIENT_OBLIGATION = "Client apps it applies to: meet it to be certified for this version. Servers: no action."
+CLIENT_DATA_ACTIONS = {
+    "addition": _CLIENT_OBLIGATION,
+    "tightened": _CLIENT_OBLIGATION,
+    "removal": "Client apps: it is no longer certified. Servers: do not count on it.",
+    "relaxed": "Client apps: it is certified in fewer cases. Servers: count on it only where it still applies.",
+    "incomparable": "Client apps: meet the new definition to be certified. Servers: count on what it now says.",
+    "docs": "No action.",
+}
 REPEATED = 3  # this many places with the same change are listed under one entry
 
 
@@ -52,6 +62,11 @@ def _grouped(changes: list[Change]) -> list[list[Change]]:
     return list(groups.values())
 
 
+def _binds_client_apps(change: Change) -> bool:
+    """A requirement that is a client app's duty, before or after the change."""
+    return any(isinstance(r, dict) and r.get("appliesTo") == "client" for r in (change.old, change.new))
+
+
 def _in_request(change: Change) -> bool:
     return "request" in change.id
 
@@ -60,7 +75,7 @@ def action(change: Change) -> str:
     """What clients and servers do about a change, in one or two short sentences."""
     effect = change.effect
     if change.file is not None:
-        return DATA_ACTIONS[effect]
+        return (CLIENT_DATA_ACTIONS if _binds_client_apps(change) else DATA_ACTIONS)[effect]
     if effect == "narrows":
         return (
             "Clients: send only values the new rule accepts. Servers: refuse the rest."
