@@ -88,7 +88,7 @@ class Card:
         )
 
 
-def _report(world: GrantWorld, *cards: Card, org: str = "a") -> dict[str, Any]:
+def attendance_report(world: GrantWorld, *cards: Card, org: str = "a") -> dict[str, Any]:
     return {
         "municipalityCode": world.code,
         "organisation": {
@@ -100,7 +100,7 @@ def _report(world: GrantWorld, *cards: Card, org: str = "a") -> dict[str, Any]:
     }
 
 
-def _send(
+def send_report(
     client: RecordingClient, world: GrantWorld, report: Any, programme: str = "lok", xml: bool = False
 ) -> Response:
     params = {"programmeId": world.ids[programme]}
@@ -123,7 +123,7 @@ def _judge(
     rules = grant_rule_sets()["lok-stod" if programme == "lok" else "kommun-jamstalld"]["rules"]
     want = expected(report, rules)
     chair = world.rep(ctx, "a")
-    sent = _send(chair, world, dak or report, programme, xml=dak is not None)
+    sent = send_report(chair, world, dak or report, programme, xml=dak is not None)
     created = require(sent, "ATT-002" if dak is not None else "ATT-001").status(201).json()  # the rules are judged
     got = {k: created["summary"][k] for k in want.summary}
     ensure(got == want.summary, "the report's summary differs from the rules", expected=want.summary, actual=got)
@@ -175,7 +175,7 @@ def age_by_calendar_year(ctx: CheckContext) -> None:
     leader = card.person("leaders", date(1990, 4, 4))
     card.session(_monday(6), [*kids, exempt], [leader], disability=frozenset({kids[5], exempt}))
     card.session(_monday(7), kids, [leader])
-    _judge(ctx, world, _report(world, card))
+    _judge(ctx, world, attendance_report(world, card))
 
 
 @check(
@@ -197,7 +197,7 @@ def session_length_by_rule_period(ctx: CheckContext) -> None:
         (date(2023, 7, 4), 44),
     ):
         card.session(day, kids, [leader], minutes=minutes)
-    _judge(ctx, world, _report(world, card))
+    _judge(ctx, world, attendance_report(world, card))
 
 
 @check(
@@ -218,7 +218,7 @@ def participants_and_leaders(ctx: CheckContext) -> None:
     card.session(_monday(13), kids, [thirteen])
     card.session(_monday(14), kids, [adult], absent=frozenset({adult}))
     card.session(_monday(15), kids, [adult], absent=frozenset({kids[0]}))
-    _judge(ctx, world, _report(world, card))
+    _judge(ctx, world, attendance_report(world, card))
 
 
 @check(
@@ -234,7 +234,7 @@ def participants_per_leader(ctx: CheckContext) -> None:
     card.session(_monday(16), kids[:20], [first])
     card.session(_monday(17), kids, [first])
     card.session(_monday(18), kids, [first, second])
-    _judge(ctx, world, _report(world, card))
+    _judge(ctx, world, attendance_report(world, card))
 
 
 @check(
@@ -256,7 +256,7 @@ def day_and_week_limits(ctx: CheckContext) -> None:
     other.body["participants"] = [dict(p) for p in card.body["participants"]]
     other.body["leaders"] = [dict(p) for p in card.body["leaders"]]
     other.session(_monday(19), teens, [leader], start="08:00")
-    _judge(ctx, world, _report(world, card, other))
+    _judge(ctx, world, attendance_report(world, card, other))
 
 
 @check(
@@ -275,11 +275,11 @@ def reasons_and_amounts(ctx: CheckContext) -> None:
     card.session(_monday(22), girls + boys, [adult])
     card.session(_monday(23), girls + boys, [young], minutes=30)
     card.session(date(1985, 1, 7), girls + boys, [adult])
-    _judge(ctx, world, _report(world, card), programme="jam")
-    _judge(ctx, world, _report(world, card), programme="lok")
+    _judge(ctx, world, attendance_report(world, card), programme="jam")
+    _judge(ctx, world, attendance_report(world, card), programme="lok")
 
 
-def _simple_card(ctx: CheckContext, sessions: int = 3) -> Card:
+def simple_card(ctx: CheckContext, sessions: int = 3) -> Card:
     card = Card(ctx.random)
     kids = card.participants(date(2012, 1, 1), date(2013, 5, 5), date(2014, 9, 9), date(2015, 2, 2))
     leader = card.person("leaders", date(1988, 8, 8))
@@ -296,9 +296,11 @@ def _simple_card(ctx: CheckContext, sessions: int = 3) -> Card:
 def json_and_dak_reports(ctx: CheckContext) -> None:
     world = _world(ctx, 7)
     elsewhere = _world(ctx, 8, organisations=("z",), roles=("chair",))
-    report = _report(world, _simple_card(ctx))
-    as_json = expect(_send(world.rep(ctx, "a"), world, report), "ATT-001").status(201).json()
-    as_xml = expect(_send(world.rep(ctx, "a", "grant-contact"), world, report, xml=True), "ATT-002").status(201).json()
+    report = attendance_report(world, simple_card(ctx))
+    as_json = expect(send_report(world.rep(ctx, "a"), world, report), "ATT-001").status(201).json()
+    as_xml = (
+        expect(send_report(world.rep(ctx, "a", "grant-contact"), world, report, xml=True), "ATT-002").status(201).json()
+    )
     ensure(
         as_xml["summary"] == as_json["summary"],
         "DAK and JSON give different evaluations",
@@ -316,16 +318,16 @@ def json_and_dak_reports(ctx: CheckContext) -> None:
         ctx.as_persona("citizen", personId=world.ids["a-chair"]),
         elsewhere.rep(ctx, "z"),
     ):
-        refusal = _send(client, world, report)
+        refusal = send_report(client, world, report)
         expect(refusal, "ATT-001").status(403)
         expect(refusal, "CORE-011").problem(status=403, type_suffix="forbidden")
     # Its own report, so that nothing but the municipality is wrong: 403 cannot come from another rule.
     own = {**report, "organisation": {**report["organisation"], "organisationNumber": elsewhere.org_numbers["z"]}}
-    refusal = _send(elsewhere.rep(ctx, "z"), world, own)
+    refusal = send_report(elsewhere.rep(ctx, "z"), world, own)
     expect(refusal, "ATT-001").status(403)
     expect(refusal, "CORE-011").problem(status=403, type_suffix="forbidden")
-    foreign = _report(world, _simple_card(ctx), org="b")
-    response = _send(world.rep(ctx, "a"), world, foreign, xml=True)
+    foreign = attendance_report(world, simple_card(ctx), org="b")
+    response = send_report(world.rep(ctx, "a"), world, foreign, xml=True)
     expect(response, "ATT-002").problem(status=400, type_suffix="validation-error").names_parameter(
         "organisationsnummer"
     )
@@ -351,7 +353,7 @@ def _shared_register_report(ctx: CheckContext, world: GrantWorld) -> dict[str, A
     second.body["sessions"][0]["endTime"] = "23:59:59"
     second.body["participants"] = [dict(p) for p in first.body["participants"]]
     second.body["leaders"] = [dict(p) for p in first.body["leaders"]]
-    return _report(world, first, second)
+    return attendance_report(world, first, second)
 
 
 @check(
@@ -371,7 +373,7 @@ def dak_files_as_associations_write_them(ctx: CheckContext) -> None:
 
 def _broken(ctx: CheckContext, world: GrantWorld, text: str, *wanted: tuple[int, str, str]) -> None:
     """Send a broken file: each (line, element, what) of `wanted` must be among the errors reported."""
-    response = _send(world.rep(ctx, "a"), world, text, xml=True)
+    response = send_report(world.rep(ctx, "a"), world, text, xml=True)
     problem = expect(response).problem(status=400, type_suffix="validation-error").json()
     errors = problem.get("errors") or []
     for line, element, what in wanted:
@@ -392,7 +394,7 @@ def _broken(ctx: CheckContext, world: GrantWorld, text: str, *wanted: tuple[int,
 )
 def broken_dak_files(ctx: CheckContext) -> None:
     world = _world(ctx, 9, organisations=("a",), roles=("chair",))
-    good = dak_files.write(_report(world, _simple_card(ctx)))
+    good = dak_files.write(attendance_report(world, simple_card(ctx)))
     before = expect(world.rep(ctx, "a").get("/attendance-reports")).status(200).json()["totalItems"]
     overflow = good.replace('NaervarokortNummer="1"', 'NaervarokortNummer="2147483648"')
     _broken(ctx, world, overflow, (dak_files.line_of(overflow, "2147483648"), "Naervarokort", "an int32 overflow"))
@@ -433,7 +435,7 @@ def broken_dak_files(ctx: CheckContext) -> None:
     _broken(ctx, world, well_formed, (dak_files.line_of(good, "<NamnPaaKort>"), "/", "XML that is not well-formed"))
     after = expect(world.rep(ctx, "a").get("/attendance-reports")).status(200).json()["totalItems"]
     ensure(after == before, "a refused file was stored", expected=before, actual=after)
-    expect(_send(world.rep(ctx, "a"), world, good, xml=True)).status(201)
+    expect(send_report(world.rep(ctx, "a"), world, good, xml=True)).status(201)
 
 
 @check(
@@ -444,7 +446,7 @@ def broken_dak_files(ctx: CheckContext) -> None:
 def identifiers_validated(ctx: CheckContext) -> None:
     world = _world(ctx, 10, organisations=("a",), roles=("chair",))
     chair = world.rep(ctx, "a")
-    card = _simple_card(ctx, 1)
+    card = simple_card(ctx, 1)
     card.body["participants"].append(
         {
             "id": "s1",
@@ -453,21 +455,21 @@ def identifiers_validated(ctx: CheckContext) -> None:
             "personalIdentityNumber": person_number(ctx.random, date(2012, 4, 20), coordination=True),
         }
     )
-    expect(_send(chair, world, _report(world, card))).status(201)
+    expect(send_report(chair, world, attendance_report(world, card))).status(201)
     number = card.body["participants"][0]["personalIdentityNumber"]
     for wrong in (number[:-1] + str((int(number[-1]) + 1) % 10), number[:4] + "13" + number[6:]):
-        bad = _report(world, _simple_card(ctx, 1))
+        bad = attendance_report(world, simple_card(ctx, 1))
         bad["cards"][0]["participants"][0]["personalIdentityNumber"] = wrong
-        expect(_send(chair, world, bad)).problem(status=400).names_parameter(
+        expect(send_report(chair, world, bad)).problem(status=400).names_parameter(
             "/cards/0/participants/0/personalIdentityNumber"
         )
     for field, value in (("organisationNumber", "8012345678"), ("organisationNumber", "8020001234")):
-        bad = _report(world, _simple_card(ctx, 1))
+        bad = attendance_report(world, simple_card(ctx, 1))
         bad["organisation"][field] = value
-        expect(_send(chair, world, bad)).problem(status=400).names_parameter(f"/organisation/{field}")
-    bad = _report(world, _simple_card(ctx, 1))
+        expect(send_report(chair, world, bad)).problem(status=400).names_parameter(f"/organisation/{field}")
+    bad = attendance_report(world, simple_card(ctx, 1))
     bad["municipalityCode"] = "9999"
-    expect(_send(chair, world, bad)).problem(status=400).names_parameter("/municipalityCode")
+    expect(send_report(chair, world, bad)).problem(status=400).names_parameter("/municipalityCode")
 
 
 @check(
@@ -478,7 +480,7 @@ def identifiers_validated(ctx: CheckContext) -> None:
 def report_read_access(ctx: CheckContext) -> None:
     world = _world(ctx, 11, roles=("chair", "booking-contact"))
     elsewhere = _world(ctx, 12, organisations=("z",), roles=("chair",))
-    sent = _send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx, 1)))
+    sent = send_report(world.rep(ctx, "a"), world, attendance_report(world, simple_card(ctx, 1)))
     created = require(sent, "ATT-001").status(201).json()
     paths = [f"/attendance-reports/{created['id']}{tail}" for tail in ("", "/sessions", "/content")]
     stats = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
@@ -516,8 +518,8 @@ def _masked(report: dict[str, Any]) -> dict[str, Any]:
 )
 def export_json_and_dak(ctx: CheckContext) -> None:
     world = _world(ctx, 13, organisations=("a",), roles=("chair",))
-    report = _report(world, _simple_card(ctx, 2))
-    created = require(_send(world.rep(ctx, "a"), world, report, xml=True), "ATT-002").status(201).json()
+    report = attendance_report(world, simple_card(ctx, 2))
+    created = require(send_report(world.rep(ctx, "a"), world, report, xml=True), "ATT-002").status(201).json()
     path = f"/attendance-reports/{created['id']}/content"
     as_json = world.rep(ctx, "a").get(path)
     expect(as_json, "ATT-012").status(200)
@@ -562,8 +564,8 @@ def statistics_by_sex_and_age(ctx: CheckContext) -> None:
     leader = card.person("leaders", date(1979, 9, 9))
     card.session(_monday(40), people, [leader])
     card.session(_monday(41), people[:4], [leader])
-    want = expected(_report(world, card), grant_rule_sets()["lok-stod"]["rules"])
-    require(_send(world.rep(ctx, "a"), world, _report(world, card)), "ATT-001").status(201)
+    want = expected(attendance_report(world, card), grant_rule_sets()["lok-stod"]["rules"])
+    require(send_report(world.rep(ctx, "a"), world, attendance_report(world, card)), "ATT-001").status(201)
     params = {"programmeId": world.ids["lok"], "organisationId": world.ids["a"]}
     response = world.rep(ctx, "a").get("/attendance-statistics", params=params)
     body = expect(response).status(200).json()
@@ -586,7 +588,7 @@ def application_amount_from_reports(ctx: CheckContext) -> None:
     ctx.test.set_clock(date_to_instant(date(2026, 7, 1)), frozen=True)
     amounts, report_ids = [], []
     for _ in range(2):
-        sent = _send(world.rep(ctx, "a"), world, _report(world, _simple_card(ctx)))
+        sent = send_report(world.rep(ctx, "a"), world, attendance_report(world, simple_card(ctx)))
         created = require(sent, "ATT-001").status(201).json()
         amounts.append(created["summary"]["amount"])
         report_ids.append(created["id"])
@@ -595,7 +597,7 @@ def application_amount_from_reports(ctx: CheckContext) -> None:
     body = {"programmeId": world.ids["lok"], "applicationPeriod": "2026-spring", "requestedAmount": requested}
     response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": report_ids})
     expect(response).status(201).field("calculatedAmount", sum(amounts)).field("requestedAmount", requested)
-    theirs_sent = _send(world.rep(ctx, "b"), world, _report(world, _simple_card(ctx), org="b"))
+    theirs_sent = send_report(world.rep(ctx, "b"), world, attendance_report(world, simple_card(ctx), org="b"))
     theirs = require(theirs_sent, "ATT-001").status(201).json()
     response = world.rep(ctx, "a").post("/grant-applications", json={**body, "attendanceReportIds": [theirs["id"]]})
     expect(response).problem(status=400).names_parameter("/attendanceReportIds/0")
@@ -620,10 +622,10 @@ def ten_thousand_sessions(ctx: CheckContext) -> None:
     first = date(2024, 1, 1)
     for i in range(BIG_FILE_SESSIONS):
         card.session(first + timedelta(days=i // 4), kids, [leader], start=f"{8 + (i % 4) * 3:02d}:00")
-    report = _report(world, card)
+    report = attendance_report(world, card)
     text = dak_files.write(report)
     started = time.perf_counter()
-    response = _send(world.rep(ctx, "a"), world, text, xml=True)
+    response = send_report(world.rep(ctx, "a"), world, text, xml=True)
     elapsed = time.perf_counter() - started
     created = expect(response, "ATT-015").status(201).json()
     want = expected(report, grant_rule_sets()["lok-stod"]["rules"]).summary

@@ -27,8 +27,8 @@ from conformance import booking_data as bd
 from conformance import grant_data as gd
 from conformance import webhook_receiver
 from conformance.booking_data import Venue, iso
-from conformance.checks.attendance import _report, _send, _simple_card
-from conformance.checks.season_allocation import YOUTH, _allocate, _apply, _decision, _season, _slot
+from conformance.checks.attendance import attendance_report, send_report, simple_card
+from conformance.checks.season_allocation import YOUTH, allocate, apply_for, decision_of, new_season, weekly_slot
 from conformance.concurrency import simultaneously
 from conformance.context import CheckContext
 from conformance.expect import ensure, expect, forbidden, require
@@ -258,17 +258,17 @@ def season_changes(ctx: CheckContext) -> None:
     The allocation's bookings are booking.created too: the spec's EventType says so."""
     if "season-allocation" not in _declared(ctx):
         return
-    season = _season(ctx, municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES))
+    season = new_season(ctx, municipality_code=ctx.random.choice(QUIET_MUNICIPALITIES))
     venue = season.venue
-    slot = _slot(venue.unit_id, "tuesday", "18:00", "19:30")
-    applied = _apply(ctx, venue.association(), season, YOUTH, slot)
+    slot = weekly_slot(venue.unit_id, "tuesday", "18:00", "19:30")
+    applied = apply_for(ctx, venue.association(), season, YOUTH, slot)
     application = require(applied, "SEAS-002").status(201).json()
     ctx.test.set_clock(season.deadline + timedelta(days=1), frozen=True)
     reader = _reader(ctx, venue.municipality_code)
     after = _start(reader, "EVT-001")
-    require(_allocate(ctx, venue.admin(), season), "SEAS-003").status(201)
-    require(_allocate(ctx, venue.admin(), season), "SEAS-005").problem(409, "already-allocated")
-    booked = _decision(venue.association(), application).get("decision", {}).get("bookingIds", [])
+    require(allocate(ctx, venue.admin(), season), "SEAS-003").status(201)
+    require(allocate(ctx, venue.admin(), season), "SEAS-005").problem(409, "already-allocated")
+    booked = decision_of(venue.association(), application).get("decision", {}).get("bookingIds", [])
     wanted = [("season.allocated", season.id), *(("booking.created", b) for b in booked)]
     events = [e for e in _read(reader, after, requirement="EVT-001")[0] if _not_foreign_expiry(e, set(booked))]
     got = _changes(events)
@@ -313,9 +313,9 @@ def grant_changes(ctx: CheckContext) -> None:
         ("grant-payout.created", payout["id"]),
     ]
     if "attendance" in declared:
-        report = _report(world, _simple_card(ctx, 1))
-        require(_send(chair, world, {**report, "municipalityCode": "9999"}), "ATT-004").status(400)
-        evaluated = require(_send(chair, world, report), "ATT-001").status(201).json()
+        report = attendance_report(world, simple_card(ctx, 1))
+        require(send_report(chair, world, {**report, "municipalityCode": "9999"}), "ATT-004").status(400)
+        evaluated = require(send_report(chair, world, report), "ATT-001").status(201).json()
         wanted.append(("attendance-report.evaluated", evaluated["id"]))
     got = _changes(_read(reader, after, requirement="EVT-001")[0])
     ensure(

@@ -45,7 +45,7 @@ class Season:
         return found
 
 
-def _season(ctx: CheckContext, *, blocked_thursday: bool = False, municipality_code: str = "0180") -> Season:
+def new_season(ctx: CheckContext, *, blocked_thursday: bool = False, municipality_code: str = "0180") -> Season:
     """An autumn season of 2027 that spans the change back to standard time on 31 October."""
     start = date(2027, 9, 27) - timedelta(days=7 * ctx.random.randint(0, 3))
     end = date(2027, 11, 14)
@@ -82,11 +82,11 @@ def _season(ctx: CheckContext, *, blocked_thursday: bool = False, municipality_c
     return Season(ids[label], start, end, deadline, venue, rival, thursday.isoformat() if blocked_thursday else None)
 
 
-def _slot(unit_id: str, weekday: str, start: str, end: str) -> dict[str, str]:
+def weekly_slot(unit_id: str, weekday: str, start: str, end: str) -> dict[str, str]:
     return {"unitId": unit_id, "weekday": weekday, "startTime": start, "endTime": end}
 
 
-def _apply(
+def apply_for(
     ctx: CheckContext,
     client: RecordingClient,
     season: Season,
@@ -101,7 +101,7 @@ def _apply(
     )
 
 
-def _allocate(ctx: CheckContext, client: RecordingClient, season: Season) -> Response:
+def allocate(ctx: CheckContext, client: RecordingClient, season: Season) -> Response:
     return client.post(f"/seasons/{season.id}/allocation", headers={"Idempotency-Key": bd.idempotency_key(ctx.random)})
 
 
@@ -115,27 +115,35 @@ class Contest:
 
 
 def _contest(ctx: CheckContext) -> Contest:
-    season = _season(ctx, blocked_thursday=True)
+    season = new_season(ctx, blocked_thursday=True)
     unit = season.venue.unit_id
     x, y = season.venue.association, season.rival.association
     submitted = datetime(2027, 8, 16, 9, 0, tzinfo=UTC)
     responses = []
     for i, (client, category, slots) in enumerate(
         (
-            (x, ADULT, [_slot(unit, "tuesday", "18:00", "19:30")]),
-            (y, YOUTH, [_slot(unit, "tuesday", "18:00", "19:30"), _slot(unit, "wednesday", "18:00", "19:30")]),
-            (x, YOUTH, [_slot(unit, "tuesday", "18:30", "20:00"), _slot(unit, "thursday", "17:00", "18:00")]),
+            (x, ADULT, [weekly_slot(unit, "tuesday", "18:00", "19:30")]),
+            (
+                y,
+                YOUTH,
+                [weekly_slot(unit, "tuesday", "18:00", "19:30"), weekly_slot(unit, "wednesday", "18:00", "19:30")],
+            ),
+            (
+                x,
+                YOUTH,
+                [weekly_slot(unit, "tuesday", "18:30", "20:00"), weekly_slot(unit, "thursday", "17:00", "18:00")],
+            ),
         )
     ):
         ctx.test.set_clock(submitted + timedelta(minutes=i), frozen=True)
-        applied = _apply(ctx, client(), season, category, *slots)
+        applied = apply_for(ctx, client(), season, category, *slots)
         responses.append(require(applied, "SEAS-002").status(201).field("status", "submitted").json())
     ctx.test.set_clock(season.deadline + timedelta(days=5), frozen=True)
-    allocation = expect(_allocate(ctx, season.venue.admin(), season)).status(201).json()
+    allocation = expect(allocate(ctx, season.venue.admin(), season)).status(201).json()
     return Contest(season, *responses, allocation)
 
 
-def _decision(client: RecordingClient, application: dict[str, Any]) -> dict[str, Any]:
+def decision_of(client: RecordingClient, application: dict[str, Any]) -> dict[str, Any]:
     response = client.get(f"/season-applications/{application['id']}")
     body: dict[str, Any] = require(response, "SEAS-005").status(200).json()  # its decision is what is judged
     return body
@@ -143,7 +151,7 @@ def _decision(client: RecordingClient, application: dict[str, Any]) -> dict[str,
 
 @check("listing", "Seasons are listed anonymously with their dates, deadline and status", requirements=["SEAS-001"])
 def listing(ctx: CheckContext) -> None:
-    season = _season(ctx)
+    season = new_season(ctx)
     items = walk(ctx.anonymous, "/seasons", {"municipalityCode": season.venue.municipality_code})
     mine = [s for s in items if s.get("id") == season.id]
     ensure(
@@ -174,15 +182,15 @@ def listing(ctx: CheckContext) -> None:
     requirements=["SEAS-002"],
 )
 def applying(ctx: CheckContext) -> None:
-    season = _season(ctx)
+    season = new_season(ctx)
     venue = season.venue
-    slot = _slot(venue.unit_id, "monday", "17:00", "18:00")
+    slot = weekly_slot(venue.unit_id, "monday", "17:00", "18:00")
     ctx.test.set_clock(season.deadline - timedelta(minutes=1), frozen=True)
-    expect(_apply(ctx, venue.association(), season, YOUTH, slot)).status(201).field("status", "submitted")
-    ensure_status(_apply(ctx, venue.citizen(), season, YOUTH, slot), 403, "a citizen could apply for season times")
-    expect(_apply(ctx, venue.company(), season, YOUTH, slot)).problem(422, "customer-category-not-allowed")
+    expect(apply_for(ctx, venue.association(), season, YOUTH, slot)).status(201).field("status", "submitted")
+    ensure_status(apply_for(ctx, venue.citizen(), season, YOUTH, slot), 403, "a citizen could apply for season times")
+    expect(apply_for(ctx, venue.company(), season, YOUTH, slot)).problem(422, "customer-category-not-allowed")
     ctx.test.set_clock(season.deadline, frozen=True)
-    response = _apply(ctx, venue.association(1), season, ADULT, slot)
+    response = apply_for(ctx, venue.association(1), season, ADULT, slot)
     ensure_status(response, 409, "an application at the deadline was accepted").problem(409, "deadline-passed")
 
 
@@ -213,7 +221,7 @@ def allocation_rules(ctx: CheckContext) -> None:
         expected=wanted_order,
         actual=order,
     )
-    rejected = _decision(season.venue.association(), contest.adult)
+    rejected = decision_of(season.venue.association(), contest.adult)
     ensure(
         bool(rejected.get("decision", {}).get("reason")),
         "a rejection gives no reason",
@@ -232,7 +240,7 @@ def allocated_bookings(ctx: CheckContext) -> None:
     contest = _contest(ctx)
     season = contest.season
     wanted = sorted((iso(local(d, "18:00")), iso(local(d, "19:30"))) for d in season.dates(1))
-    decision = _decision(season.rival.association(), contest.youth).get("decision", {})
+    decision = decision_of(season.rival.association(), contest.youth).get("decision", {})
     listed = [
         b
         for b in walk(season.rival.association(), "/bookings", precondition="BOOK-009")
@@ -267,7 +275,7 @@ def allocated_bookings(ctx: CheckContext) -> None:
         expected=["confirmed", contest.youth["id"]],
         actual=sorted(map(str, statuses)),
     )
-    partial = _decision(season.venue.association(), contest.fallback).get("decision", {})
+    partial = decision_of(season.venue.association(), contest.fallback).get("decision", {})
     excluded = set(partial.get("excludedDates", []))
     thursdays = sorted(
         (iso(local(d, "17:00")), iso(local(d, "18:00"))) for d in season.dates(3) if d.isoformat() not in excluded
@@ -288,10 +296,12 @@ def allocated_bookings(ctx: CheckContext) -> None:
     requirements=["SEAS-005"],
 )
 def allocation_authority(ctx: CheckContext) -> None:
-    season = _season(ctx)
+    season = new_season(ctx)
     venue = season.venue
     application = (
-        expect(_apply(ctx, venue.association(), season, YOUTH, _slot(venue.unit_id, "friday", "17:00", "18:00")))
+        expect(
+            apply_for(ctx, venue.association(), season, YOUTH, weekly_slot(venue.unit_id, "friday", "17:00", "18:00"))
+        )
         .status(201)
         .json()
     )
@@ -309,9 +319,9 @@ def allocation_authority(ctx: CheckContext) -> None:
         ("a citizen", venue.citizen()),
         ("another municipality", venue.admin("1480")),
     ):
-        ensure_status(_allocate(ctx, client, season), 403, f"{who} could allocate the season").problem(403, "forbidden")
-    expect(_allocate(ctx, venue.admin(), season)).status(201)
-    expect(_allocate(ctx, venue.admin(), season)).problem(409, "already-allocated")
+        ensure_status(allocate(ctx, client, season), 403, f"{who} could allocate the season").problem(403, "forbidden")
+    expect(allocate(ctx, venue.admin(), season)).status(201)
+    expect(allocate(ctx, venue.admin(), season)).problem(409, "already-allocated")
 
 
 @check(
@@ -320,9 +330,9 @@ def allocation_authority(ctx: CheckContext) -> None:
     requirements=["SEAS-006"],
 )
 def idempotency(ctx: CheckContext) -> None:
-    season = _season(ctx)
+    season = new_season(ctx)
     venue = season.venue
-    slot = _slot(venue.unit_id, "monday", "17:00", "18:00")
+    slot = weekly_slot(venue.unit_id, "monday", "17:00", "18:00")
     body = {"customerCategory": YOUTH, "alternatives": [slot]}
     other = {**body, "customerCategory": ADULT}
     path = f"/seasons/{season.id}/applications"
