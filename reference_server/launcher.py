@@ -176,7 +176,7 @@ def server_process(
     cors_origins: tuple[str, ...] = (),
     oidc_issuer: str | None = None,
     audience: str | None = None,
-    startup_timeout: float = 20.0,
+    startup_timeout: float = 60.0,  # a ceiling, not a wait: four workers on a busy machine may need 20 s
     import_root: Path | None = None,
 ) -> Iterator[ServerProcess]:
     """Run `bokbid serve` on a free local port and yield it; stopped on leaving, unless crashed before.
