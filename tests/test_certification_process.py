@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from browser import dump_dom, serve
 from lxml import html as lxml_html
+from test_server_support import BROWSER_ORIGIN
 from typer.testing import CliRunner
 
 import spec
@@ -41,9 +42,16 @@ LENIENT_POLICY = "[approval]\nmin_fuzz_examples = 2\n"
 def passing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One full certification of the clean reference server, shared by the tests that only read it."""
     tmp = tmp_path_factory.mktemp("run")
-    with background_server(db=f"sqlite:///{tmp / 'db.sqlite'}", spec_version=spec.version(RELEASE)) as url:
+    db = f"sqlite:///{tmp / 'db.sqlite'}"
+    with background_server(db=db, spec_version=spec.version(RELEASE), cors_origins=(BROWSER_ORIGIN,)) as url:
         code = certify(
-            base_url=url, profile=PROFILE, report_dir=tmp / "bundle", seed=31, quiet=True, budget=Budget(2, 120)
+            base_url=url,
+            profile=PROFILE,
+            report_dir=tmp / "bundle",
+            seed=31,
+            quiet=True,
+            budget=Budget(2, 120),
+            cors_origin=BROWSER_ORIGIN,
         )
     report = json.loads((tmp / "bundle" / "report.json").read_text(encoding="utf-8"))
     assert code == 0, [(r["id"], r["message"]) for r in report["results"] if r["status"] != "passed"]

@@ -258,11 +258,14 @@ def test_every_module_the_code_imports_comes_with_a_plain_install(installed: Ins
 def test_serve_certify_with_fuzzing_and_issue_a_certificate(installed: Install, tmp_path: Path) -> None:
     work = _outside_checkout(tmp_path)
     release = _latest_release()
-    with served(installed, work, "--spec-version", release) as base_url:
+    origin = "https://bokning.example.se"  # the default policy wants CORS tested (CORE-030, since 1.4.0)
+    with served(installed, work, "--spec-version", release, "--cors-origin", origin) as base_url:
         certify = installed.bokbid(
             "certify",
             "--base-url",
             base_url,
+            "--cors-origin",
+            origin,
             "--profile",
             "kommunens-processtod-bas",
             "--out",
