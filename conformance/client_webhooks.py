@@ -23,6 +23,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,12 +117,14 @@ def usage_error(url: str | None, secret: str | None) -> str | None:
     return None
 
 
+def _subscriptions(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The exchanges in which the app subscribed to webhooks successfully, in log order."""
+    return (r for r in records if r.get("operationId") == SUBSCRIBE and 200 <= r["response"]["status"] < 300)
+
+
 def subscribed(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The first exchange in which the app subscribed to webhooks, if it did."""
-    return next(
-        (r for r in records if r.get("operationId") == SUBSCRIBE and 200 <= r["response"]["status"] < 300),
-        None,
-    )
+    return next(_subscriptions(records), None)
 
 
 def judge_receiver(receiver: Receiver, log: Path) -> ReceiverVerdict:
@@ -212,10 +215,9 @@ def _subject(records: list[dict[str, Any]], notes: list[str]) -> _Subject:
 def _subscribed_types(records: list[dict[str, Any]]) -> list[str]:
     """The event types the app subscribed to, in the order it named them."""
     found: list[str] = []
-    for record in records:
-        if record.get("operationId") == SUBSCRIBE and 200 <= record["response"]["status"] < 300:
-            body = _json(record["request"]["body"])
-            found += [t for t in body.get("eventTypes", []) if isinstance(t, str) and t not in found]
+    for record in _subscriptions(records):
+        body = _json(record["request"]["body"])
+        found += [t for t in body.get("eventTypes", []) if isinstance(t, str) and t not in found]
     return found
 
 

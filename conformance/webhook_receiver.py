@@ -56,10 +56,11 @@ class Receiver:
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("content-length") or 0), MAX_BODY)
                 body = self.rfile.read(length)
-                status, hold = receiver._answer(self.path)
+                token = _token(self.path)
+                status, hold = receiver._answer(token)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver._lock:
-                    delivery = Delivery(_token(self.path), time.monotonic(), headers, body, status, hold)
+                    delivery = Delivery(token, time.monotonic(), headers, body, status, hold)
                     receiver._deliveries.append(delivery)
                 time.sleep(hold)
                 try:
@@ -102,9 +103,8 @@ class Receiver:
         with self._lock:
             self._holds[_token(url)] = (seconds, first)
 
-    def _answer(self, path: str) -> tuple[int, float]:
-        """The status to answer a delivery to `path` with, and how long to hold it before answering."""
-        token = _token(path)
+    def _answer(self, token: str) -> tuple[int, float]:
+        """The status to answer a delivery of subscription `token` with, and how long to hold it first."""
         with self._lock:
             seconds, left = self._holds.get(token, (0.0, 0))
             if seconds and (left is None or left > 0):
